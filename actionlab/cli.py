@@ -1,0 +1,188 @@
+"""The ``actionlab`` command, for people, scripts and tests alike."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import ActionlabError, InvalidInput
+from .i18n import LANGS, translator
+from .settings import Settings
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="SQLAlchemy URL of the store (default: ACTIONLAB_DB, else the embedded SQLite file "
+        "in the per-user data folder)",
+    )
+
+
+def _workbook(args, upgrade: bool = False):
+    from .services import Workbook
+
+    return Workbook.open(Settings.from_env(db_url=args.db), upgrade=upgrade)
+
+
+def cmd_serve(args) -> int:
+    from . import server
+    from .urls import console_url, join_url, projector_url
+
+    settings = Settings.from_env(db_url=args.db, port=args.port, room=args.room or None,
+                                 facilitator_key=args.key)
+    wb = _workbook(args, upgrade=True)
+    key = wb.access.issue_facilitator_key(settings.facilitator_key or None)
+    workshops = wb.workshops.all()
+    wb.close()
+    plan = server.plan(settings)
+    base = plan.base_url
+    local = f"http://127.0.0.1:{settings.port}/"
+    print(f"actionlab {__version__} — store: {settings.db_url}")
+    print(f"  Facilitator console : {console_url(local, key)}")
+    latest = workshops[-1] if workshops else None
+    if latest is not None:
+        print(f"  Projector           : {projector_url(local, key, latest.code)}")
+        print(f"  Participants join   : {join_url(base, latest.code)}")
+        print(f"  Join code           : {latest.code}   ({latest.title})")
+    else:
+        print(f"  Participants join   : {join_url(base)}")
+    if not settings.room:
+        print("  Only this computer can connect. Use --room to let the room's devices join.")
+    print("  Stop with Ctrl-C.", flush=True)
+    return server.run(plan)
+
+
+def cmd_demo(args) -> int:
+    from .demo import create_demo, find_demo
+
+    wb = _workbook(args, upgrade=True)
+    try:
+        existing = find_demo(wb) if args.if_missing else None
+        ws = existing or create_demo(wb, args.lang)
+        print(ws.code)
+        note = "demo workshop already present" if existing else "demo workshop created"
+        print(f"{note}: {ws.title} ({ws.group_count} groups)", file=sys.stderr)
+    finally:
+        wb.close()
+    return 0
+
+
+def cmd_list(args) -> int:
+    wb = _workbook(args)
+    try:
+        for ws in wb.workshops.all():
+            print(f"{ws.code}\t{ws.title}")
+    finally:
+        wb.close()
+    return 0
+
+
+def cmd_export(args) -> int:
+    wb = _workbook(args)
+    try:
+        path = wb.records.export(args.workshop.upper(), args.format, Path(args.out))
+    finally:
+        wb.close()
+    print(path)
+    return 0
+
+
+def cmd_db_upgrade(args) -> int:
+    from . import migrate
+    from .db.engine import make_engine
+
+    settings = Settings.from_env(db_url=args.db)
+    engine = make_engine(settings.db_url)
+    try:
+        before = migrate.current_revision(engine)
+        after = migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    print(f"schema: {before or 'empty'} -> {after}")
+    return 0
+
+
+def cmd_db_current(args) -> int:
+    from . import migrate
+    from .db.engine import make_engine
+
+    engine = make_engine(Settings.from_env(db_url=args.db).db_url)
+    try:
+        print(f"{migrate.current_revision(engine) or 'empty'} (newest: {migrate.head_revision()})")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .exporters import exporter_names
+
+    parser = argparse.ArgumentParser(
+        prog="actionlab",
+        description="Action Learning workbook: run a workshop room, manage its store, export records.",
+    )
+    parser.add_argument("--version", action="version", version=f"actionlab {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="start the workbook (Voila) and print the page links",
+                       description="Start Voila on the workbook's pages and print the facilitator "
+                       "console, projector and join links.")
+    p.add_argument("--room", action="store_true",
+                   help="listen on the room's network (0.0.0.0) and put the LAN address in join links")
+    p.add_argument("--port", type=int, metavar="N", help="port to listen on (default 8866)")
+    p.add_argument("--key", metavar="KEY",
+                   help="facilitator key to use (default: ACTIONLAB_KEY, else a new random key)")
+    _db_option(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="create a demo workshop, print its join code and exit",
+                       description="Create a demo workshop with three groups, members and filled "
+                       "canvases (invented people), print its join code and exit.")
+    p.add_argument("--lang", choices=sorted(LANGS), default="zh", help="language of the demo")
+    p.add_argument("--if-missing", action="store_true",
+                   help="do nothing when the store already holds a demo workshop")
+    _db_option(p)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("list", help="list the workshops (code and title)")
+    _db_option(p)
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("export", help="export a workshop's record to a file")
+    _db_option(p)
+    p.add_argument("--workshop", required=True, metavar="CODE", help="join code of the workshop")
+    p.add_argument("--format", required=True, choices=exporter_names(), help="file format")
+    p.add_argument("--out", required=True, metavar="PATH", help="file (or folder) to write")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("db", help="database schema commands")
+    dbsub = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    q = dbsub.add_parser("upgrade", help="bring the schema up to date (Alembic migrations)")
+    _db_option(q)
+    q.set_defaults(func=cmd_db_upgrade)
+    q = dbsub.add_parser("current", help="show the schema revision")
+    _db_option(q)
+    q.set_defaults(func=cmd_db_current)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InvalidInput as exc:
+        print(f"actionlab: {exc.translated(translator('en'))}", file=sys.stderr)
+        return 2
+    except ActionlabError as exc:
+        print(f"actionlab: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Database layer: models, engine set-up and migrations. Only the store uses it."""

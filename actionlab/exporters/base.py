@@ -1,0 +1,161 @@
+"""What every record exporter shares: the interface, the atomic file write, the Jinja setup."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from ..i18n import Translator, normalize_lang, translator
+from ..paths import EXPORT_TEMPLATES_DIR
+from ..record import WorkshopRecord
+
+#: Format of every date shown in a record.
+DATETIME_FORMAT = "%Y-%m-%d %H:%M"
+
+#: Each workshop language under its own name, as shown in the record.
+LANGUAGE_NAMES: dict[str, str] = {"zh": "简体中文", "en": "English"}
+
+#: Value of ``<html lang>`` for each workshop language.
+HTML_LANGS: dict[str, str] = {"zh": "zh-CN", "en": "en"}
+
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def format_datetime(value: datetime | None) -> str:
+    """``YYYY-MM-DD HH:MM``, as stored (no time-zone conversion); empty for ``None``."""
+    if value is None:
+        return ""
+    return value.strftime(DATETIME_FORMAT)
+
+
+def iso_datetime(value: datetime | None) -> str:
+    """Machine-readable date (for ``<time datetime>``), to the minute like the shown one."""
+    if value is None:
+        return ""
+    return value.replace(second=0, microsecond=0).isoformat(timespec="minutes")
+
+
+def make_environment(
+    _: Translator,
+    *,
+    autoescape: bool = False,
+    filters: dict[str, Callable[..., Any]] | None = None,
+) -> Environment:
+    """A Jinja environment over ``templates/export`` for one record language.
+
+    Undefined names fail loudly, block tags leave no blank lines, the translator is the
+    global ``_`` (``{{ _("Members") }}``), and the ``datetime`` / ``isodatetime`` filters
+    format dates. ``autoescape`` is for HTML-like formats; ``filters`` adds format-specific
+    ones (``md_escape`` …).
+    """
+    env = Environment(
+        loader=FileSystemLoader(str(EXPORT_TEMPLATES_DIR)),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=autoescape,
+    )
+    env.filters["datetime"] = format_datetime
+    env.filters["isodatetime"] = iso_datetime
+    if filters:
+        env.filters.update(filters)
+    env.globals["_"] = _
+    return env
+
+
+def template_context(record: WorkshopRecord) -> dict[str, Any]:
+    """Names every record template may use besides ``record`` itself."""
+    lang = normalize_lang(record.lang)
+    return {
+        "record": record,
+        "lang": lang,
+        "language_name": LANGUAGE_NAMES.get(lang, lang),
+        "html_lang": HTML_LANGS.get(lang, lang),
+        "colon": "：" if lang == "zh" else ": ",
+    }
+
+
+class Exporter(ABC):
+    """Turns a :class:`~actionlab.record.WorkshopRecord` into one file format.
+
+    Subclasses set ``name`` (the format's key in the registry, e.g. ``"md"``), ``suffix``
+    (``".md"``) and ``media_type`` and implement :meth:`render`. Text output is written as
+    UTF-8.
+    """
+
+    name: ClassVar[str]
+    suffix: ClassVar[str]
+    media_type: ClassVar[str]
+
+    @abstractmethod
+    def render(self, record: WorkshopRecord) -> str | bytes:
+        """The whole file's content."""
+
+    def translator(self, record: WorkshopRecord) -> Translator:
+        return translator(record.lang)
+
+    def filename(self, record: WorkshopRecord) -> str:
+        """``<code>-record<suffix>``; a join code is made safe for a file name first."""
+        code = _UNSAFE_FILENAME.sub("_", record.code).strip("_") or "workshop"
+        return f"{code}-record{self.suffix}"
+
+    def export(self, record: WorkshopRecord, path: str | os.PathLike[str]) -> Path:
+        """Write the record to ``path`` (or into it, when it is a directory); return the file.
+
+        The content goes to a temporary file in the same directory which then replaces the
+        target in one step, so a reader never sees a half-written record and a failed export
+        leaves any earlier file untouched. Missing parent directories are created.
+        """
+        target = Path(path)
+        if target.is_dir():
+            target = target / self.filename(record)
+        content = self.render(record)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(target, data)
+        return target
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    try:
+        mode = target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = 0o644
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_dir(target.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable where the platform allows it (not on Windows)."""
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)

@@ -1,0 +1,73 @@
+"""Starting Voila on the workbook's pages with the room template and the store settings."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+from .netutil import lan_address
+from .paths import NOTEBOOKS_DIR, VOILA_TEMPLATES_ROOT
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class ServerPlan:
+    argv: list[str]
+    env: dict[str, str]
+    base_url: str  # what participants type or scan
+
+
+def public_base(settings: Settings) -> str:
+    if settings.public_url:
+        return settings.public_url.rstrip("/") + "/"
+    host = lan_address() if settings.room else "127.0.0.1"
+    return f"http://{host}:{settings.port}/"
+
+
+def plan(settings: Settings) -> ServerPlan:
+    host = "0.0.0.0" if settings.room else settings.host
+    base = public_base(settings)
+    argv = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(NOTEBOOKS_DIR),
+        "--no-browser",
+        f"--port={settings.port}",
+        f"--Voila.ip={host}",
+        "--template=actionlab",
+        "--theme=light",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        # Serve no files from the notebooks folder: pages only.
+        "--VoilaConfiguration.file_denylist=.*",
+    ]
+    env = dict(os.environ)
+    jupyter_path = [str(VOILA_TEMPLATES_ROOT)]
+    if env.get("JUPYTER_PATH"):
+        jupyter_path.append(env["JUPYTER_PATH"])
+    env.update(
+        {
+            "JUPYTER_PATH": os.pathsep.join(jupyter_path),
+            "ACTIONLAB_DB": settings.db_url,
+            "ACTIONLAB_PUBLIC_URL": base,
+            "ACTIONLAB_POLL_INTERVAL": str(settings.poll_interval),
+            "ACTIONLAB_LANG": settings.default_lang,
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        }
+    )
+    bindir = os.path.dirname(sys.executable)
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    return ServerPlan(argv=argv, env=env, base_url=base)
+
+
+def run(server: ServerPlan) -> int:
+    """Replace this process with Voila (POSIX), so Ctrl-C stops it cleanly."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execve(server.argv[0], server.argv, server.env)
+    import subprocess
+
+    return subprocess.call(server.argv, env=server.env)

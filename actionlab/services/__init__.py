@@ -1,0 +1,51 @@
+"""Services hold the rules; widgets and the CLI call them, never the store directly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..library import Library, default_library
+from ..settings import Settings
+from ..store import Store
+from .access import AccessService
+from .canvas import CanvasService
+from .live import ChangeFeed
+from .records import RecordService
+from .workshops import WorkshopService
+
+__all__ = ["Workbook", "ChangeFeed"]
+
+
+@dataclass
+class Workbook:
+    """Every service over one store: what a page or a command works with."""
+
+    settings: Settings
+    store: Store
+    library: Library
+    access: AccessService
+    workshops: WorkshopService
+    canvas: CanvasService
+    records: RecordService
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, upgrade: bool = False,
+             library: Library | None = None) -> Workbook:
+        settings = settings or Settings.from_env()
+        store = Store.open(settings.db_url, upgrade=upgrade, busy_timeout_ms=settings.busy_timeout_ms)
+        library = library or default_library()
+        return cls(
+            settings=settings,
+            store=store,
+            library=library,
+            access=AccessService(store),
+            workshops=WorkshopService(store, library, settings),
+            canvas=CanvasService(store, library, settings),
+            records=RecordService(store, library),
+        )
+
+    def feed(self, workshop_id: int, after: int | None = None) -> ChangeFeed:
+        return ChangeFeed(self.store, workshop_id, after)
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,73 @@
+"""One settings object for the whole workbook.
+
+Every option has help text; values come from keyword arguments, then ``ACTIONLAB_*``
+environment variables, then defaults. The embedded SQLite file lives in a per-user data
+directory (never inside the repository, never under what Voila serves).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "actionlab"
+
+
+def data_home() -> Path:
+    """The per-user folder that holds the embedded database (``ACTIONLAB_HOME`` overrides)."""
+    override = os.environ.get("ACTIONLAB_HOME")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_db_url() -> str:
+    """The SQLAlchemy URL of the embedded SQLite store."""
+    return f"sqlite:///{data_home() / 'actionlab.db'}"
+
+
+def _opt(default, help_text: str, env: str | None = None, cast=str):
+    return field(default=default, metadata={"help": help_text, "env": env, "cast": cast})
+
+
+def _as_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Settings:
+    db_url: str = _opt("", "SQLAlchemy URL of the store; empty means the embedded SQLite file.", "ACTIONLAB_DB")
+    host: str = _opt("127.0.0.1", "Address Voila binds to; room mode uses 0.0.0.0.", "ACTIONLAB_HOST")
+    port: int = _opt(8866, "Port of the Voila server.", "ACTIONLAB_PORT", int)
+    room: bool = _opt(False, "Room mode: listen on the LAN and put the LAN address in join links.", "ACTIONLAB_ROOM", _as_bool)
+    public_url: str = _opt("", "Base URL participants use to reach the server (derived when empty).", "ACTIONLAB_PUBLIC_URL")
+    facilitator_key: str = _opt("", "Facilitator key; generated at start when empty.", "ACTIONLAB_KEY")
+    poll_interval: float = _opt(0.4, "Seconds between a page's checks for new changes.", "ACTIONLAB_POLL_INTERVAL", float)
+    default_lang: str = _opt("zh", "Language of new workshops and of pages before a workshop is chosen (zh or en).", "ACTIONLAB_LANG")
+    busy_timeout_ms: int = _opt(10000, "How long SQLite waits for a lock before giving up (ms).", "ACTIONLAB_BUSY_TIMEOUT", int)
+    max_card_length: int = _opt(500, "Longest text a card may hold (characters).", "ACTIONLAB_MAX_CARD", int)
+
+    def __post_init__(self) -> None:
+        if not self.db_url:
+            self.db_url = default_db_url()
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        """Settings from the environment, with explicit (non-None) overrides on top."""
+        values = {}
+        for f in fields(cls):
+            if overrides.get(f.name) is not None:
+                values[f.name] = overrides[f.name]
+                continue
+            env = f.metadata.get("env")
+            if env and os.environ.get(env) not in (None, ""):
+                values[f.name] = f.metadata["cast"](os.environ[env])
+        return cls(**values)
+
+    @classmethod
+    def help(cls) -> dict[str, str]:
+        """Option name → help text (used by ``actionlab serve --help`` and the docs)."""
+        return {f.name: f"{f.metadata['help']} [env {f.metadata['env']}]" for f in fields(cls)}

@@ -1,0 +1,1 @@
+"""ipywidgets views of the workbook. Each view takes services; none opens a DB session."""

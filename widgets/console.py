@@ -1,0 +1,192 @@
+"""The facilitator console: create a workshop, show its code and QR, see who joined, export."""
+
+from __future__ import annotations
+
+import base64
+
+import ipywidgets as w
+
+from actionlab.db.models import Workshop
+from actionlab.i18n import LANGS, translator
+from actionlab.qr import qr_data_uri
+from actionlab.services import Workbook
+from actionlab.services.live import ChangeBatch
+from actionlab.settings import Settings
+from actionlab.urls import join_url, projector_url
+
+from .common import MessageLine, button, esc, guarded, html_box, wb
+from .live import LiveLoop
+from .projector import denied
+
+LANG_NAMES = {"zh": "中文", "en": "English"}
+
+
+class ConsolePage:
+    def __init__(self, workbook: Workbook, params: dict[str, str], settings: Settings, lang: str):
+        self.workbook = workbook
+        self.settings = settings
+        self.lang = lang
+        self._ = _ = translator(lang)
+        self.loop: LiveLoop | None = None
+        self.key = params.get("key", "")
+        if not workbook.access.is_facilitator_key(self.key):
+            self.widget = denied(_)
+            return
+        self.workshop: Workshop | None = None
+        self.message = MessageLine(_)
+
+        # -- create a workshop ---------------------------------------------------------
+        self.title = wb(w.Text(placeholder=_("Workshop title"), layout=w.Layout(width="24em")),
+                        "wb-create-title")
+        self.new_lang = wb(
+            w.Dropdown(options=[(LANG_NAMES[k], k) for k in LANGS], value=lang,
+                       layout=w.Layout(width="8em")),
+            "wb-create-lang",
+        )
+        self.groups = wb(w.BoundedIntText(value=4, min=1, max=5, layout=w.Layout(width="5em")),
+                         "wb-create-groups")
+        self.create = button(_("Create workshop"), "wb-create-submit", style="primary")
+        self.create.on_click(lambda _b: self._create())
+        create_box = wb(
+            w.VBox([
+                html_box(f'<h3>{esc(_("New workshop"))}</h3>'),
+                w.HBox([html_box(f'<span class="wb-label">{esc(_("Title"))}</span>'), self.title]),
+                w.HBox([html_box(f'<span class="wb-label">{esc(_("Language"))}</span>'), self.new_lang,
+                        html_box(f'<span class="wb-label">{esc(_("Groups (1–5)"))}</span>'), self.groups]),
+                self.create,
+            ]),
+            "wb-create",
+        )
+
+        # -- choose a workshop ---------------------------------------------------------
+        self.picker = wb(w.Dropdown(options=[], layout=w.Layout(width="28em")), "wb-workshop-select")
+        self.picker.observe(self._picked, names="value")
+
+        # -- the chosen workshop -------------------------------------------------------
+        self.info = html_box("", "wb-workshop-info")
+        self.roster = html_box("", "wb-roster")
+        self.fmt = wb(w.Dropdown(options=self._formats(), value="html", layout=w.Layout(width="10em")),
+                      "wb-export-format")
+        self.export = button(_("Export record"), "wb-export-button")
+        self.export.on_click(lambda _b: self._export())
+        self.download = html_box("", "wb-export-download")
+        self.detail = wb(
+            w.VBox([
+                self.info,
+                html_box(f'<h3>{esc(_("Who has joined"))}</h3>'),
+                self.roster,
+                html_box(f'<h3>{esc(_("Session record"))}</h3>'),
+                w.HBox([self.fmt, self.export]),
+                self.download,
+            ]),
+            "wb-workshop-detail",
+        )
+        self.widget = wb(
+            w.VBox([
+                html_box(f'<h2 class="wb-page-title" data-title="{esc(_("Facilitator console"))}">'
+                         f'{esc(_("Facilitator console"))}</h2>', "wb-heading"),
+                create_box,
+                self.message.widget,
+                w.HBox([html_box(f'<span class="wb-label">{esc(_("Workshop"))}</span>'), self.picker]),
+                self.detail,
+            ]),
+            "wb-page", "wb-console",
+        )
+        self._reload_workshops(select=params.get("code"))
+
+    @staticmethod
+    def _formats() -> list[tuple[str, str]]:
+        from actionlab.exporters import exporter_names
+
+        labels = {"md": "Markdown", "html": "HTML"}
+        return [(labels.get(n, n.upper()), n) for n in exporter_names()]
+
+    def _reload_workshops(self, select: str | None = None) -> None:
+        workshops = self.workbook.workshops.all()
+        options = [(f"{ws.code} · {ws.title}", ws.code) for ws in reversed(workshops)]
+        current = select or (self.workshop.code if self.workshop else None)
+        self.picker.options = options
+        codes = [code for _label, code in options]
+        if current in codes:
+            self.picker.value = current
+        elif codes:
+            self.picker.value = codes[0]
+        self._picked()
+
+    def _create(self) -> None:
+        ws = guarded(self.message, self.workbook.workshops.create, self.title.value,
+                     self.new_lang.value, self.groups.value)
+        if ws is not None:
+            self.title.value = ""
+            self.message.notice(self._("Workshop created. Its join code is {code}.", code=ws.code))
+            self._reload_workshops(select=ws.code)
+
+    def _picked(self, _change=None) -> None:
+        code = self.picker.value
+        if not code:
+            self.workshop = None
+            self.detail.layout.display = "none"
+            return
+        if self.workshop is not None and self.workshop.code == code:
+            return
+        self.workshop = self.workbook.workshops.get(code)
+        self.detail.layout.display = None
+        self.download.value = ""
+        self._show_info()
+        self._show_roster()
+        if self.loop is not None:
+            self.loop.stop()
+        self.loop = LiveLoop(self.workbook.feed(self.workshop.id), self.settings.poll_interval)
+        self.loop.subscribe(self.on_changes)
+        if self._started:
+            self.loop.start()
+
+    _started = False
+
+    def _show_info(self) -> None:
+        _ = self._
+        ws = self.workshop
+        url = join_url(self.settings.public_url or "/", ws.code)
+        projector = projector_url("/", self.key, ws.code)
+        self.info.value = (
+            f'<div class="wb-workshop-card">'
+            f'<img class="wb-join-qr" alt="QR" src="{qr_data_uri(url)}">'
+            f'<div><div class="wb-workshop-title">{esc(ws.title)}</div>'
+            f'<div class="wb-join-label">{esc(_("Join code"))}</div>'
+            f'<div class="wb-join-code">{esc(ws.code)}</div>'
+            f'<div class="wb-join-url"><a href="{esc(url)}" target="_blank">{esc(url)}</a></div>'
+            f'<div><a class="wb-projector-link" href="{esc(projector)}" target="_blank">'
+            f'{esc(_("Open the projector view"))}</a></div></div></div>'
+        )
+
+    def _show_roster(self) -> None:
+        _ = self._
+        rows = []
+        for roster in self.workbook.workshops.roster(self.workshop):
+            names = ", ".join(esc(m.name) for m in roster.members) or f'<span class="wb-empty">{esc(_("nobody yet"))}</span>'
+            rows.append(
+                f'<tr class="wb-roster-group"><th>{esc(roster.group.name)}</th>'
+                f'<td class="wb-roster-count">{len(roster.members)}</td>'
+                f'<td class="wb-roster-names">{names}</td></tr>'
+            )
+        self.roster.value = f'<table class="wb-roster-table">{"".join(rows)}</table>'
+
+    def _export(self) -> None:
+        rendered = guarded(self.message, self.workbook.records.render, self.workshop.code, self.fmt.value)
+        if rendered is None:
+            return
+        name, media_type, data = rendered
+        href = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+        self.download.value = (
+            f'<a class="wb-export-link" download="{esc(name)}" href="{href}">'
+            f'{esc(self._("Download {name}", name=name))}</a>'
+        )
+
+    def on_changes(self, batch: ChangeBatch) -> None:
+        if batch.touches("member") or batch.touches("workshop"):
+            self._show_roster()
+
+    def start(self) -> None:
+        self._started = True
+        if self.loop is not None:
+            self.loop.start()

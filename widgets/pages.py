@@ -1,0 +1,82 @@
+"""Entry points of the three Voila pages: read the URL, open the workbook, build the view.
+
+The notebooks only call these functions, so they stay thin.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import parse_qs
+
+from IPython.display import display
+
+from actionlab.errors import ActionlabError
+from actionlab.i18n import normalize_lang, translator
+from actionlab.services import Workbook
+from actionlab.settings import Settings
+
+from .common import esc, html_box, wb
+
+
+def query_params(query: str | None = None) -> dict[str, str]:
+    """The page's query parameters (Voila puts the query string in ``QUERY_STRING``)."""
+    raw = os.environ.get("QUERY_STRING", "") if query is None else query
+    return {k: v[-1] for k, v in parse_qs(raw).items() if v}
+
+
+def _fatal(exc: Exception, lang: str):
+    _ = translator(lang)
+    return html_box(
+        f'<div class="wb-error wb-fatal" role="alert">{esc(_("The workbook cannot start: {detail}", detail=str(exc)))}</div>',
+        "wb-page",
+    )
+
+
+def _open(settings: Settings) -> Workbook:
+    return Workbook.open(settings)
+
+
+def _page(builder, query: str | None):
+    params = query_params(query)
+    settings = Settings.from_env()
+    lang = normalize_lang(params.get("lang") or settings.default_lang)
+    try:
+        workbook = _open(settings)
+    except ActionlabError as exc:
+        return _fatal(exc, lang)
+    view = builder(workbook, params, settings, lang)
+    return view
+
+
+def console_page(query: str | None = None, show: bool = True):
+    from .console import ConsolePage
+
+    view = _page(lambda wb_, p, s, lang: ConsolePage(wb_, p, s, lang), query)
+    return _show(view, show)
+
+
+def participant_page(query: str | None = None, show: bool = True):
+    from .participant import ParticipantPage
+
+    view = _page(lambda wb_, p, s, lang: ParticipantPage(wb_, p, s, lang), query)
+    return _show(view, show)
+
+
+def projector_page(query: str | None = None, show: bool = True):
+    from .projector import ProjectorPage
+
+    view = _page(lambda wb_, p, s, lang: ProjectorPage(wb_, p, s, lang), query)
+    return _show(view, show)
+
+
+def _show(view, show: bool):
+    widget = getattr(view, "widget", view)
+    if show:
+        display(widget)
+        start = getattr(view, "start", None)
+        if start:
+            start()
+    return view
+
+
+__all__ = ["console_page", "participant_page", "projector_page", "query_params", "wb"]

@@ -1,0 +1,138 @@
+"""The participant page: join with the code, pick a group, type a name, work on the canvas.
+
+One notebook, one kernel per person: the page switches from the join form to the member's
+board. The member's personal link (``?code=…&me=…``) is put in the address bar, so a reload
+or a bookmark brings them back as themselves.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from actionlab.db.models import Member, Workshop
+from actionlab.errors import AccessDenied
+from actionlab.i18n import translator
+from actionlab.services import Workbook
+from actionlab.services.canvas import Author
+from actionlab.settings import Settings
+from actionlab.urls import member_url
+
+from .canvas import CanvasBoard
+from .common import MessageLine, button, esc, guarded, html_box, wb
+from .live import LiveLoop
+
+
+class ParticipantPage:
+    def __init__(self, workbook: Workbook, params: dict[str, str], settings: Settings, lang: str):
+        self.workbook = workbook
+        self.settings = settings
+        self.lang = lang
+        self._ = translator(lang)
+        self.loop: LiveLoop | None = None
+        self.board: CanvasBoard | None = None
+        self.body = w.VBox([])
+        self.widget = wb(w.VBox([self.body]), "wb-page", "wb-participant")
+        workshop = workbook.workshops.find(params.get("code"))
+        token = params.get("me")
+        if workshop is not None and token:
+            try:
+                member = workbook.workshops.resume(workshop.code, token)
+            except AccessDenied:
+                self._code_form(workshop.code, self._("This personal link is not valid any more. Join again below."))
+            else:
+                self._member_view(workshop, member, token)
+                return
+        if workshop is not None:
+            self._group_form(workshop)
+        else:
+            hint = self._("No workshop has that code.") if params.get("code") else ""
+            self._code_form(params.get("code", ""), hint)
+
+    # -- step 1: the code ---------------------------------------------------------------
+    def _code_form(self, code: str, hint: str = "") -> None:
+        _ = self._
+        message = MessageLine(_)
+        if hint:
+            message.notice(hint)
+        code_input = wb(w.Text(value=code or "", placeholder=_("Join code"), continuous_update=False),
+                        "wb-join-code-input")
+        go = button(_("Continue"), "wb-join-code-submit", style="primary")
+
+        def submit(_b=None):
+            workshop = self.workbook.workshops.find(code_input.value)
+            if workshop is None:
+                message.notice(_("No workshop has that code."))
+                return
+            self._group_form(workshop)
+
+        go.on_click(submit)
+        self.body.children = [
+            html_box(f'<h2 class="wb-page-title" data-title="{esc(_("Join a workshop"))}">'
+                     f'{esc(_("Join a workshop"))}</h2>', "wb-heading"),
+            html_box(f'<p>{esc(_("Type the code shown on the projector."))}</p>'),
+            code_input, go, message.widget,
+        ]
+
+    # -- step 2: group and name ---------------------------------------------------------
+    def _group_form(self, workshop: Workshop) -> None:
+        self.lang = workshop.lang
+        self._ = _ = translator(workshop.lang)
+        message = MessageLine(_)
+        groups = self.workbook.workshops.groups(workshop)
+        group_pick = wb(
+            w.RadioButtons(options=[(g.name, g.id) for g in groups], value=None,
+                           layout=w.Layout(width="auto")),
+            "wb-join-group",
+        )
+        name = wb(w.Text(placeholder=_("Your name"), continuous_update=True), "wb-join-name")
+        join = button(_("Join"), "wb-join-submit", style="primary")
+
+        def submit(_b=None):
+            if group_pick.value is None:
+                message.notice(_("Choose your group."))
+                return
+            joined = guarded(message, self.workbook.workshops.join, workshop.code,
+                             group_pick.value, name.value)
+            if joined is not None:
+                self._member_view(workshop, joined.member, joined.token)
+
+        join.on_click(submit)
+        self.body.children = [
+            html_box(f'<h2 class="wb-page-title" data-title="{esc(workshop.title)}">'
+                     f'{esc(workshop.title)}</h2>', "wb-heading"),
+            html_box(f'<p class="wb-label">{esc(_("Your group"))}</p>'), group_pick,
+            html_box(f'<p class="wb-label">{esc(_("Your name"))}</p>'), name,
+            join, message.widget,
+        ]
+
+    # -- step 3: the member's board -----------------------------------------------------
+    def _member_view(self, workshop: Workshop, member: Member, token: str) -> None:
+        self.lang = workshop.lang
+        self._ = _ = translator(workshop.lang)
+        group = next(g for g in self.workbook.workshops.groups(workshop) if g.id == member.group_id)
+        link = member_url(self.settings.public_url or "/", workshop.code, token)
+        relative = member_url("/", workshop.code, token)
+        header = html_box(
+            f'<div class="wb-member-badge"><span class="wb-member-name">{esc(member.name)}</span>'
+            f' · <span class="wb-member-group">{esc(group.name)}</span></div>'
+            f'<span class="wb-self-link" data-href="{esc(relative)}" hidden></span>'
+            f'<span class="wb-page-title" data-title="{esc(workshop.title)}" hidden></span>',
+            "wb-member-header",
+        )
+        keep = html_box(
+            f'<details class="wb-personal-link"><summary>{esc(_("Your personal link"))}</summary>'
+            f'<p>{esc(_("Bookmark it to come back as yourself on this or another device."))}</p>'
+            f'<a href="{esc(link)}">{esc(link)}</a></details>',
+            "wb-personal-link-box",
+        )
+        feed = self.workbook.feed(workshop.id)  # before the first read: no change slips by
+        canvases = self.workbook.canvas.canvases_of(workshop)
+        self.board = CanvasBoard(self.workbook, workshop, group, canvases[0], Author(member), _)
+        self.body.children = [header, self.board.widget, keep]
+        self.loop = LiveLoop(feed, self.settings.poll_interval)
+        self.loop.subscribe(self.board.on_changes)
+        self.start()
+
+    def start(self) -> None:
+        if self.loop is not None:
+            self.loop.start()
