@@ -1,0 +1,94 @@
+"""A real ``actionlab serve`` (Voila) process for browser tests, on a free port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class VoilaServer:
+    """Starts ``python -m actionlab serve`` with its own HOME, Jupyter dirs and database."""
+
+    def __init__(self, root: Path, db_url: str, key: str = "test-facilitator-key",
+                 port: int | None = None):
+        self.root = Path(root)
+        self.db_url = db_url
+        self.key = key
+        self.port = port or free_port()
+        self.proc: subprocess.Popen | None = None
+        self.log_path = self.root / f"serve-{self.port}.log"
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ACTIONLAB_", "JUPYTER_"))}
+        home = self.root / "home"
+        for sub in ("home", "jupyter/config", "jupyter/data", "jupyter/runtime", "ipython", "mpl"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        env.update(
+            HOME=str(home),
+            ACTIONLAB_HOME=str(self.root / "data"),
+            ACTIONLAB_DB=self.db_url,
+            ACTIONLAB_POLL_INTERVAL="0.25",
+            JUPYTER_CONFIG_DIR=str(self.root / "jupyter/config"),
+            JUPYTER_DATA_DIR=str(self.root / "jupyter/data"),
+            JUPYTER_RUNTIME_DIR=str(self.root / "jupyter/runtime"),
+            IPYTHONDIR=str(self.root / "ipython"),
+            MPLCONFIGDIR=str(self.root / "mpl"),
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "actionlab", *args], env=self.env(),
+                              capture_output=True, text=True, timeout=120)
+
+    def start(self, timeout: float = 90) -> VoilaServer:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "actionlab", "serve", "--port", str(self.port), "--key", self.key],
+            env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"actionlab serve exited early:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.base}/voila/static/voila.js", timeout=2):
+                    return self
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.2)
+        raise RuntimeError(f"actionlab serve did not answer in {timeout}s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def url(self, page: str, **params: str) -> str:
+        from urllib.parse import urlencode
+
+        query = urlencode(params)
+        return f"{self.base}/voila/render/{page}.ipynb" + (f"?{query}" if query else "")

@@ -1,0 +1,87 @@
+"""Browser tests: a real Voila server (``actionlab serve``) and Debian's Chromium."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.support.server import VoilaServer
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture(scope="session")
+def playwright_browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (make test installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync",
+                  "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+class Pages:
+    """Opens pages, each in its own browser context (its own device), and watches that no
+    request leaves this machine (no CDN)."""
+
+    def __init__(self, browser, artifacts: Path):
+        self.browser = browser
+        self.artifacts = artifacts
+        self.contexts = []
+        self.outside_requests: list[str] = []
+
+    def open(self, url: str, *, width: int = 1280, height: int = 900):
+        context = self.browser.new_context(viewport={"width": width, "height": height},
+                                           accept_downloads=True)
+        context.set_default_timeout(60_000)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("request", self._check_request)
+        page.goto(url)
+        page.wait_for_selector(".wb-page")
+        return page
+
+    def _check_request(self, request) -> None:
+        host = urlparse(request.url).hostname
+        if request.url.startswith(("data:", "blob:", "about:")):
+            return
+        if host not in LOCAL_HOSTS:
+            self.outside_requests.append(request.url)
+
+    def shot(self, page, name: str) -> Path:
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        path = self.artifacts / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def pages(playwright_browser, request):
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts" / request.node.name
+    p = Pages(playwright_browser, artifacts)
+    yield p
+    p.close()
+    assert not p.outside_requests, f"requests left the machine: {p.outside_requests[:5]}"
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv = VoilaServer(tmp_path, f"sqlite:///{tmp_path / 'room.db'}").start()
+    yield srv
+    srv.stop()

@@ -1,0 +1,154 @@
+"""The whole foundation path in a real browser against a real Voila server.
+
+A facilitator creates a workshop; two participants on their own devices join two groups and
+add cards; the projector shows them without reload; the export contains them; reloads and a
+server restart bring everyone back as themselves.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.ui
+
+HOSTILE = '<img src=x onerror="document.body.dataset.pwned=1">'
+
+
+def join(pages, server, code: str, group_index: int, name: str):
+    page = pages.open(server.url("participant", code=code), width=420, height=900)
+    page.locator(".wb-join-group input[type=radio]").nth(group_index).check()
+    page.locator(".wb-join-name input").fill(name)
+    page.locator(".wb-join-submit").click()
+    expect(page.locator(".wb-member-name")).to_have_text(name)
+    # the personal link is now in the address bar, so a reload brings them back
+    expect(page).to_have_url(re.compile(r"[?&]me="))
+    return page
+
+
+def add_card(page, column: str, text: str):
+    col = page.locator(f".wb-column-{column}")
+    col.locator(".wb-add-text textarea").fill(text)
+    col.locator(".wb-add-button").click()
+    expect(col.locator(".wb-card-text", has_text=text)).to_have_count(1)
+
+
+def test_facilitator_participants_projector_and_export(pages, server, tmp_path):
+    # -- the facilitator creates a workshop -------------------------------------------
+    console = pages.open(server.url("console", key=server.key, lang="en"))
+    console.locator(".wb-create-title input").fill("Room test workshop")
+    console.locator(".wb-create-lang select").select_option(label="English")
+    console.locator(".wb-create-groups input").fill("2")
+    console.locator(".wb-create-submit").click()
+    code_box = console.locator(".wb-workshop-info .wb-join-code")
+    expect(code_box).to_have_text(re.compile(r"^[A-Z2-9]{6}$"))
+    code = code_box.inner_text()
+    expect(console.locator(".wb-workshop-info img.wb-join-qr")).to_be_visible()
+
+    # -- the projector, opened from the console's link -----------------------------------
+    projector_href = console.locator(".wb-projector-link").get_attribute("href")
+    projector = pages.open(server.base + projector_href, width=1600, height=1000)
+    expect(projector.locator(".wb-group-panel")).to_have_count(2)
+    expect(projector.locator(".wb-projector-top .wb-join-code")).to_have_text(code)
+
+    # -- two participants in two groups add cards -------------------------------------
+    ana = join(pages, server, code, 0, "Ana Example")
+    ben = join(pages, server, code, 1, "Ben Sample")
+    add_card(ana, "symptoms", "Queues are long on Monday mornings")
+    add_card(ben, "causes", HOSTILE)
+    add_card(ben, "key_problem", "数据不通 is the key problem")
+
+    # -- the projector shows them, live, without reload -------------------------------
+    g1 = projector.locator(".wb-group-1")
+    g2 = projector.locator(".wb-group-2")
+    expect(g1.locator(".wb-column-symptoms .wb-card-text")).to_have_text(
+        "Queues are long on Monday mornings")
+    expect(g2.locator(".wb-column-causes .wb-card-text")).to_have_text(HOSTILE)  # shown as text
+    expect(g2.locator(".wb-column-key_problem .wb-card-text")).to_contain_text("数据不通")
+    assert projector.evaluate("document.body.dataset.pwned") is None
+    assert projector.locator(".wb-card img").count() == 0
+    pages.shot(projector, "projector")
+
+    # -- the console sees who joined --------------------------------------------------
+    expect(console.locator(".wb-roster")).to_contain_text("Ana Example")
+    expect(console.locator(".wb-roster")).to_contain_text("Ben Sample")
+
+    # -- edit and delete, seen live by the projector ------------------------------------
+    card = ana.locator(".wb-column-symptoms .wb-card").first
+    card.locator(".wb-card-edit").click()
+    card.locator(".wb-card-editor textarea").fill("Queues are long every morning")
+    card.locator(".wb-card-save").click()
+    expect(g1.locator(".wb-column-symptoms .wb-card-text")).to_have_text("Queues are long every morning")
+    add_card(ana, "problems", "A card to delete")
+    expect(g1.locator(".wb-column-problems .wb-card-text")).to_have_count(1)
+    doomed = ana.locator(".wb-column-problems .wb-card").first
+    doomed.locator(".wb-card-delete").click()
+    doomed.locator(".wb-card-delete-confirm").click()
+    expect(g1.locator(".wb-column-problems .wb-card-text")).to_have_count(0)
+
+    # -- export from the console (download link) holds every card, escaped --------------
+    console.locator(".wb-export-format select").select_option(label="Markdown")
+    console.locator(".wb-export-button").click()
+    link = console.locator(".wb-export-download a.wb-export-link")
+    expect(link).to_have_attribute("download", f"{code}-record.md")
+    md = base64.b64decode(link.get_attribute("href").split(",", 1)[1]).decode("utf-8")
+    assert "Queues are long every morning" in md
+    assert "数据不通" in md
+    assert "Ana Example" in md and "Ben Sample" in md
+    assert "<img" not in md
+
+    # -- the CLI exports the same record as HTML ---------------------------------------
+    out = tmp_path / "record.html"
+    done = server.cli("export", "--workshop", code, "--format", "html", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "Queues are long every morning" in html and "Ben Sample" in html
+    assert "<img src=x" not in html and "&lt;img" in html
+
+    # -- a reload brings the participant back as themselves ----------------------------
+    ana.reload()
+    expect(ana.locator(".wb-member-name")).to_have_text("Ana Example")
+    expect(ana.locator(".wb-column-symptoms .wb-card-text")).to_have_text("Queues are long every morning")
+
+    # -- so does a server restart ------------------------------------------------------
+    ben_url = ben.url
+    server.stop()
+    server.start()
+    ben.goto(ben_url)
+    expect(ben.locator(".wb-member-name")).to_have_text("Ben Sample")
+    expect(ben.locator(".wb-column-key_problem .wb-card-text")).to_contain_text("数据不通")
+    projector.reload()
+    expect(projector.locator(".wb-group-1 .wb-column-symptoms .wb-card-text")).to_have_text(
+        "Queues are long every morning")
+
+
+def test_facilitator_pages_need_the_key(pages, server):
+    for page_name in ("console", "projector"):
+        page = pages.open(server.url(page_name, key="wrong-key"))
+        expect(page.locator(".wb-access-denied")).to_be_visible()
+        expect(page.locator(".wb-create")).to_have_count(0)
+
+
+def test_join_with_code_typed_by_hand(pages, server):
+    made = server.cli("demo", "--lang", "zh")
+    assert made.returncode == 0, made.stderr
+    code = made.stdout.strip().splitlines()[0]
+    page = pages.open(server.url("participant"), width=420)
+    page.locator(".wb-join-code-input input").fill("nope99")
+    page.locator(".wb-join-code-submit").click()
+    expect(page.locator(".wb-message .wb-notice")).to_be_visible()
+    page.locator(".wb-join-code-input input").fill(code.lower())
+    page.locator(".wb-join-code-submit").click()
+    expect(page.locator(".wb-join-group input[type=radio]")).to_have_count(3)
+    page.locator(".wb-join-group input[type=radio]").nth(2).check()
+    page.locator(".wb-join-name input").fill("测试学员")
+    page.locator(".wb-join-submit").click()
+    expect(page.locator(".wb-member-name")).to_have_text("测试学员")
+    # the demo group's cards are already on the board
+    expect(page.locator(".wb-column-symptoms .wb-card")).not_to_have_count(0)
+    shot = pages.shot(page, "participant-zh")
+    assert Path(shot).exists()
