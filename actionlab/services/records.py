@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timezone
 from pathlib import Path
 
 from ..db.models import utcnow
@@ -17,6 +18,11 @@ from ..record import (
     WorkshopRecord,
 )
 from ..store import Store
+
+
+def _local(value):
+    """Stored times are UTC; records show the wall-clock time of the room."""
+    return value.replace(tzinfo=timezone.utc).astimezone() if value is not None else None
 
 
 class RecordService:
@@ -52,8 +58,8 @@ class RecordService:
                             column=c.column,
                             text=c.text,
                             author=names.get(c.author_id, _("Facilitator")),
-                            created_at=c.created_at,
-                            updated_at=c.updated_at,
+                            created_at=_local(c.created_at),
+                            updated_at=_local(c.updated_at),
                         )
                         for c in cards
                         if c.group_id == group.id and c.canvas == canvas.key and c.column == col.key
@@ -68,15 +74,15 @@ class RecordService:
                     name=group.name,
                     members=[
                         MemberRecord(name=m.name, role=self._role_title(m.role, lang),
-                                     joined_at=m.joined_at)
+                                     joined_at=_local(m.joined_at))
                         for m in members
                         if m.group_id == group.id
                     ],
                     canvases=group_canvases,
                 )
             )
-        return WorkshopRecord(code=ws.code, title=ws.title, lang=lang, created_at=ws.created_at,
-                              exported_at=utcnow(), revision=revision, groups=groups)
+        return WorkshopRecord(code=ws.code, title=ws.title, lang=lang, created_at=_local(ws.created_at),
+                              exported_at=_local(utcnow()), revision=revision, groups=groups)
 
     def render(self, code: str, fmt: str) -> tuple[str, str, bytes]:
         """The record as a download: (file name, media type, content)."""

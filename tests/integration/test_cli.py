@@ -1,0 +1,73 @@
+"""The ``actionlab`` command as people and scripts use it (a real subprocess each time)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def run(*args: str, db: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    argv = [sys.executable, "-m", "actionlab", *args]
+    if db:
+        argv += ["--db", db]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.mark.parametrize("sub", [["serve"], ["demo"], ["list"], ["export"], ["db"], ["db", "upgrade"]])
+def test_every_subcommand_has_help(sub):
+    done = run(*sub, "--help")
+    assert "usage: actionlab" in done.stdout and "--" in done.stdout
+
+
+def test_demo_list_export_on_sqlite_and_postgresql(db_url, tmp_path):
+    done = run("db", "upgrade", db=db_url)
+    assert "-> 0001" in done.stdout
+    code = run("demo", "--lang", "en", db=db_url).stdout.strip()
+    assert len(code) == 6
+    assert run("demo", "--if-missing", db=db_url).stdout.strip() == code  # no second demo
+    listing = run("list", db=db_url).stdout
+    assert listing.startswith(f"{code}\t") and "Demo workshop" in listing
+    for fmt in ("md", "html"):
+        out = tmp_path / f"rec.{fmt}"
+        run("export", "--workshop", code.lower(), "--format", fmt, "--out", str(out), db=db_url)
+        text = out.read_text(encoding="utf-8")
+        assert "Lena Lin" in text and "Grace Bai" in text  # members of groups 1 and 3
+        assert "Residents fail on the first visit" in text  # a key-problem card
+    folder = tmp_path / "records"
+    folder.mkdir()
+    written = run("export", "--workshop", code, "--format", "md", "--out", str(folder), db=db_url)
+    assert written.stdout.strip().endswith(f"{code}-record.md")
+
+
+def test_default_store_lives_in_the_data_home_and_env_var_works(tmp_path, monkeypatch):
+    # ACTIONLAB_HOME is a temp folder (tests/conftest.py): the default SQLite file goes there
+    import os
+    from pathlib import Path
+
+    code = run("demo", "--lang", "zh").stdout.strip()
+    assert (Path(os.environ["ACTIONLAB_HOME"]) / "actionlab.db").exists()
+    assert code in run("list").stdout
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    monkeypatch.setenv("ACTIONLAB_DB", other)
+    run("db", "upgrade")
+    assert run("list").stdout == ""
+
+
+def test_clear_errors_and_nothing_written(tmp_path):
+    db = f"sqlite:///{tmp_path / 'e.db'}"
+    done = run("list", db=db, check=False)
+    assert done.returncode == 2 and "actionlab db upgrade" in done.stderr
+    assert "Traceback" not in done.stderr
+    run("db", "upgrade", db=db)
+    out = tmp_path / "x.md"
+    done = run("export", "--workshop", "NOPE99", "--format", "md", "--out", str(out), db=db, check=False)
+    assert done.returncode == 2 and "NOPE99" in done.stderr and not out.exists()
+    done = run("export", "--workshop", "X", "--format", "pdfx", "--out", str(out), db=db, check=False)
+    assert done.returncode == 2 and "invalid choice" in done.stderr

@@ -1,0 +1,136 @@
+"""The store, its migrations and its change log, on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from actionlab import migrate
+from actionlab.db.engine import make_engine
+from actionlab.db.models import Base
+from actionlab.errors import Conflict, NotFound, SchemaOutOfDate
+from actionlab.services import Workbook
+from actionlab.services.canvas import Author
+from actionlab.settings import Settings
+from actionlab.store import Store
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def workbook(db_url):
+    wb = Workbook.open(Settings(db_url=db_url), upgrade=True)
+    yield wb
+    wb.close()
+
+
+def test_schema_comes_only_from_migrations_and_matches_the_models(db_url):
+    engine = make_engine(db_url)
+    try:
+        assert inspect(engine).get_table_names() == []
+        with pytest.raises(SchemaOutOfDate):
+            Store.open(db_url)
+        assert migrate.upgrade(engine) == migrate.head_revision()
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == [], diff
+    finally:
+        engine.dispose()
+
+
+def test_every_write_adds_a_change_row_with_increasing_revisions(workbook):
+    ws = workbook.workshops.create("Store test", "en", 2)
+    groups = workbook.workshops.groups(ws)
+    joined = workbook.workshops.join(ws.code, groups[0].id, "Ada")
+    author = Author(joined.member)
+    card = workbook.canvas.add_card(author, ws, groups[0].id, "restructure", "symptoms", "Slow")
+    workbook.canvas.edit_card(author, card.id, "Very slow")
+    workbook.canvas.delete_card(author, card.id)
+
+    changes = workbook.store.find_changes(workshop_id=ws.id)
+    assert [c.action for c in changes] == [
+        "workshop.add", "member.add", "card.add", "card.update", "card.remove"]
+    revisions = [c.revision for c in changes]
+    assert revisions == sorted(set(revisions))
+    assert workbook.store.find_latest_revision() == revisions[-1]
+    assert changes[2].actor == f"member:{joined.member.id}"
+    assert changes[3].payload["before"] == "Slow" and changes[3].payload["text"] == "Very slow"
+    assert changes[4].payload["text"] == "Very slow"
+    assert all(c.at is not None for c in changes)
+
+
+def test_a_failed_write_leaves_neither_data_nor_change_row(workbook):
+    ws = workbook.workshops.create("Atomic", "zh", 1)
+    before = workbook.store.find_latest_revision()
+    with pytest.raises(Conflict):
+        # the same join code twice breaks a unique constraint inside the transaction
+        workbook.store.add_workshop("test", code=ws.code, title="dup", lang="zh",
+                                    group_names=["G"], canvases=["restructure"])
+    assert workbook.store.find_latest_revision() == before
+    assert len(workbook.store.find_workshops()) == 1
+    with pytest.raises(RuntimeError):
+        with workbook.store.write("test") as tx:
+            tx.log("noop", "nothing")
+            raise RuntimeError("boom")
+    assert workbook.store.find_latest_revision() == before
+
+
+def test_feed_sees_only_new_changes_of_its_workshop(workbook):
+    a = workbook.workshops.create("A", "en", 1)
+    b = workbook.workshops.create("B", "en", 1)
+    feed = workbook.feed(a.id)
+    assert not feed.poll()
+    group_a = workbook.workshops.groups(a)[0]
+    group_b = workbook.workshops.groups(b)[0]
+    from actionlab.services.canvas import FACILITATOR_AUTHOR as F
+
+    workbook.canvas.add_card(F, b, group_b.id, "restructure", "symptoms", "elsewhere")
+    workbook.canvas.add_card(F, a, group_a.id, "restructure", "causes", "here")
+    batch = feed.poll()
+    assert [c.payload["text"] for c in batch.changes] == ["here"]
+    assert batch.touches("card", group_a.id) and not batch.touches("member")
+    assert not feed.poll()
+
+
+def test_concurrent_writers_get_unique_gapless_revisions(db_url):
+    setup = Workbook.open(Settings(db_url=db_url), upgrade=True)
+    ws = setup.workshops.create("Busy room", "en", 4)
+    groups = setup.workshops.groups(ws)
+    start = setup.store.find_latest_revision()
+    errors: list[BaseException] = []
+
+    def writer(group_id: int) -> None:
+        wb = Workbook.open(Settings(db_url=db_url))  # its own engine, like another kernel
+        try:
+            from actionlab.services.canvas import FACILITATOR_AUTHOR as F
+
+            for i in range(15):
+                wb.canvas.add_card(F, ws, group_id, "restructure", "symptoms", f"card {i}")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            wb.close()
+
+    threads = [threading.Thread(target=writer, args=(g.id,)) for g in groups]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    changes = setup.store.find_changes(after=start)
+    assert [c.revision for c in changes] == list(range(start + 1, start + 1 + 60))
+    assert len(setup.canvas.cards(ws)) == 60
+    setup.close()
+
+
+def test_missing_things_raise_not_found(workbook):
+    with pytest.raises(NotFound):
+        workbook.store.find_workshop("NOPE00")
+    with pytest.raises(NotFound):
+        workbook.store.update_card("test", 999, text="x")
+    with pytest.raises(NotFound):
+        workbook.store.remove_card("test", 999)

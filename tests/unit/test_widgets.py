@@ -1,0 +1,101 @@
+"""Views without a browser: escaping, live refresh of only what changed, layering."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import ipywidgets as w
+import pytest
+
+from actionlab.i18n import translator
+from actionlab.services import Workbook
+from actionlab.services.canvas import FACILITATOR_AUTHOR, Author
+from actionlab.settings import Settings
+from widgets.canvas import CanvasBoard
+from widgets.live import LiveLoop
+from widgets.pages import query_params
+
+HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>'
+
+
+@pytest.fixture
+def wb(tmp_path):
+    workbook = Workbook.open(Settings(db_url=f"sqlite:///{tmp_path / 'w.db'}"), upgrade=True)
+    yield workbook
+    workbook.close()
+
+
+def html_values(widget) -> list[str]:
+    out = []
+    if isinstance(widget, w.HTML):
+        out.append(widget.value)
+    for child in getattr(widget, "children", ()):
+        out.extend(html_values(child))
+    return out
+
+
+def test_typed_text_is_escaped_in_every_html_widget(wb):
+    ws = wb.workshops.create("Esc", "en", 1)
+    group = wb.workshops.groups(ws)[0]
+    member = wb.workshops.join(ws.code, group.id, "<img src=x onerror=1>").member
+    wb.canvas.add_card(Author(member), ws, group.id, "restructure", "symptoms", HOSTILE)
+    board = CanvasBoard(wb, ws, group, wb.canvas.definition("restructure"), None, translator("en"))
+    values = "".join(html_values(board.widget))
+    assert "<img" not in values and "<script" not in values
+    assert "&lt;img src=x onerror=alert(1)&gt;" in values
+
+
+def test_live_loop_refreshes_only_the_boards_a_change_touches(wb):
+    ws = wb.workshops.create("Live", "en", 2)
+    g1, g2 = wb.workshops.groups(ws)
+    canvas = wb.canvas.definition("restructure")
+    _ = translator("en")
+    loop = LiveLoop(wb.feed(ws.id))
+    boards = {g.id: CanvasBoard(wb, ws, g, canvas, None, _, compact=True) for g in (g1, g2)}
+    refreshed = []
+    for board in boards.values():
+        original = board.refresh
+
+        def spy(board=board, original=original):
+            refreshed.append(board.group.id)
+            original()
+
+        board.refresh = spy
+        loop.subscribe(board.on_changes)
+
+    wb.canvas.add_card(FACILITATOR_AUTHOR, ws, g2.id, "restructure", "causes", "only group 2")
+    batch = loop.tick()
+    assert len(batch.changes) == 1
+    assert refreshed == [g2.id]
+    col = boards[g2.id].columns[2]
+    assert [v.card.text for v in col.views.values()] == ["only group 2"]
+    assert not loop.tick()  # nothing new: no refresh
+    assert refreshed == [g2.id]
+
+
+def test_board_keeps_a_half_typed_card_when_others_edit(wb):
+    ws = wb.workshops.create("Typing", "en", 1)
+    group = wb.workshops.groups(ws)[0]
+    me = Author(wb.workshops.join(ws.code, group.id, "Me").member)
+    board = CanvasBoard(wb, ws, group, wb.canvas.definition("restructure"), me, translator("en"))
+    loop = LiveLoop(wb.feed(ws.id))
+    loop.subscribe(board.on_changes)
+    board.columns[0].add_text.value = "half typed"
+    wb.canvas.add_card(FACILITATOR_AUTHOR, ws, group.id, "restructure", "symptoms", "from elsewhere")
+    loop.tick()
+    assert board.columns[0].add_text.value == "half typed"
+    assert [v.card.text for v in board.columns[0].views.values()] == ["from elsewhere"]
+
+
+def test_query_params():
+    assert query_params("code=ABC123&me=t0k&key=") == {"code": "ABC123", "me": "t0k"}
+    assert query_params("") == {}
+
+
+def test_core_never_imports_ipywidgets():
+    code = (
+        "import sys, actionlab.cli, actionlab.services, actionlab.exporters, actionlab.demo, "
+        "actionlab.server; sys.exit('ipywidgets' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
