@@ -18,6 +18,7 @@ import asyncio
 import html as html_lib
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -247,7 +248,10 @@ def render_page(template: str, monkeypatch: pytest.MonkeyPatch) -> str:
             parts.append(html)
         return "".join(parts)
 
-    return asyncio.run(run())
+    # A thread of its own: in a full run, Playwright's sync API (UI tests) may already have an
+    # event loop running in this thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(run())).result()
 
 
 def external_resources(html: str) -> list[str]:

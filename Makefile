@@ -1,0 +1,78 @@
+# actionlab: common tasks. `make help` lists them.
+
+PY ?= python3
+VENV ?= .venv
+ARGS ?=
+
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+LINT_PATHS := actionlab widgets tests bench
+
+.DEFAULT_GOAL := help
+.PHONY: help venv install run system-deps test check lint format clean distclean
+
+help: ## List the targets
+	@echo "Usage: make <target> [PY=python3] [VENV=.venv] [ARGS=...]"
+	@echo
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
+		| sed 's|$$(VENV)|$(VENV)|g'
+
+
+$(PYTHON):
+	$(PY) -m venv $(VENV)
+
+# Re-install only when pyproject.toml is newer than the stamp.
+$(STAMP): pyproject.toml | $(PYTHON)
+	$(PYTHON) -m pip install -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create $(VENV) (if missing) and install the package with test extras
+
+install: $(STAMP) ## Same as venv
+
+run: install ## Demo workshop on the embedded SQLite store (once), then serve; e.g. make run ARGS=--room
+	$(VENV)/bin/actionlab demo --if-missing
+	$(VENV)/bin/actionlab serve $(ARGS)
+
+system-deps: ## Install missing Debian packages the tests need (chromium, CJK fonts, PostgreSQL, poppler)
+	@set -e; \
+	pkgs=""; \
+	command -v chromium >/dev/null 2>&1 || pkgs="$$pkgs chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || pkgs="$$pkgs fonts-noto-cjk"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs="$$pkgs postgresql"; \
+	dpkg -s poppler-utils >/dev/null 2>&1 || command -v pdftotext >/dev/null 2>&1 || pkgs="$$pkgs poppler-utils"; \
+	if [ -z "$$pkgs" ]; then echo "system-deps: all present"; exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "system-deps: apt-get not available; install these yourself:$$pkgs (tests that need them will be skipped)"; \
+		exit 0; \
+	fi; \
+	sudo=""; \
+	if [ "$$(id -u)" != 0 ]; then \
+		if command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+		else echo "system-deps: not root and no sudo; install these yourself:$$pkgs"; exit 0; fi; \
+	fi; \
+	echo "system-deps: installing$$pkgs"; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$pkgs
+
+test: system-deps install ## All tests: unit, integration (CLI, exporters, PostgreSQL) and ui (Voila + browser)
+	$(PYTHON) -m pytest tests
+
+check: install ## Lint and unit tests (under a minute)
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(PYTHON) -m pytest -q tests/unit
+
+lint: install ## ruff check
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+
+format: install ## ruff format (rewrites files)
+	$(VENV)/bin/ruff format $(LINT_PATHS)
+
+clean: ## Remove build artefacts and caches (keeps $(VENV))
+	rm -rf build dist test-artifacts .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name '*.egg-info' -type d -prune -exec rm -rf {} +
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -path ./$(VENV) -prune -o -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +
+
+distclean: clean ## clean, and remove $(VENV) too
+	rm -rf $(VENV)
