@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 LINT_PATHS := actionlab widgets tests bench
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install run system-deps test check lint format clean distclean
+.PHONY: help venv install run system-deps test check lint format clean distclean bench
 
 help: ## List the targets
 	@echo "Usage: make <target> [PY=python3] [VENV=.venv] [ARGS=...]"
@@ -76,3 +76,6 @@ clean: ## Remove build artefacts and caches (keeps $(VENV))
 
 distclean: clean ## clean, and remove $(VENV) too
 	rm -rf $(VENV)
+
+bench: install ## Store benchmarks (poll and write latency against their targets)
+	$(PYTHON) bench/bench_store.py

@@ -87,7 +87,7 @@ class ProjectorPage:
         for roster in self.workbook.workshops.roster(self.workshop):
             count = self.counts.get(roster.group.id)
             if count is not None:
-                count.value = f'<span class="wb-member-count">{esc(_("{n} members", n=len(roster.members)))}</span>'
+                count.value = f'<span class="wb-member-count">{esc(_("Members: {n}", n=len(roster.members)))}</span>'
 
     def on_changes(self, batch: ChangeBatch) -> None:
         if batch.touches("member"):
