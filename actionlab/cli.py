@@ -33,10 +33,9 @@ def cmd_serve(args) -> int:
 
     settings = Settings.from_env(db_url=args.db, port=args.port, room=args.room or None,
                                  facilitator_key=args.key)
-    wb = _workbook(args, upgrade=True)
-    key = wb.access.issue_facilitator_key(settings.facilitator_key or None)
-    workshops = wb.workshops.all()
-    wb.close()
+    with _workbook(args, upgrade=True) as wb:
+        key = wb.access.issue_facilitator_key(settings.facilitator_key or None)
+        workshops = wb.workshops.all()
     plan = server.plan(settings)
     base = plan.base_url
     local = f"http://127.0.0.1:{settings.port}/"
@@ -58,34 +57,26 @@ def cmd_serve(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import create_demo, find_demo
 
-    wb = _workbook(args, upgrade=True)
-    try:
+    with _workbook(args, upgrade=True) as wb:
         existing = find_demo(wb) if args.if_missing else None
         ws = existing or create_demo(wb, args.lang)
-        print(ws.code)
-        note = "demo workshop already present" if existing else "demo workshop created"
-        print(f"{note}: {ws.title} ({ws.group_count} groups)", file=sys.stderr)
-    finally:
-        wb.close()
+    print(ws.code)
+    note = "demo workshop already present" if existing else "demo workshop created"
+    print(f"{note}: {ws.title} ({ws.group_count} groups)", file=sys.stderr)
     return 0
 
 
 def cmd_list(args) -> int:
-    wb = _workbook(args)
-    try:
-        for ws in wb.workshops.all():
-            print(f"{ws.code}\t{ws.title}")
-    finally:
-        wb.close()
+    with _workbook(args) as wb:
+        workshops = wb.workshops.all()
+    for ws in workshops:
+        print(f"{ws.code}\t{ws.title}")
     return 0
 
 
 def cmd_export(args) -> int:
-    wb = _workbook(args)
-    try:
+    with _workbook(args) as wb:
         path = wb.records.export(args.workshop.upper(), args.format, Path(args.out))
-    finally:
-        wb.close()
     print(path)
     return 0
 

@@ -49,3 +49,9 @@ class Workbook:
 
     def close(self) -> None:
         self.store.close()
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()

@@ -1,0 +1,53 @@
+"""How ``actionlab serve`` starts Voila: bind address, links, template, store."""
+
+from __future__ import annotations
+
+import os
+
+from actionlab import server
+from actionlab.paths import NOTEBOOKS_DIR, VOILA_TEMPLATES_ROOT
+from actionlab.settings import Settings
+from actionlab.urls import console_url, join_url, member_url, projector_url
+
+
+def test_local_by_default(tmp_path):
+    plan = server.plan(Settings(db_url=f"sqlite:///{tmp_path}/x.db", port=9100))
+    assert "--Voila.ip=127.0.0.1" in plan.argv and "--port=9100" in plan.argv
+    assert plan.base_url == "http://127.0.0.1:9100/"
+    assert str(NOTEBOOKS_DIR) in plan.argv and "--template=actionlab" in plan.argv
+    assert "--VoilaConfiguration.file_denylist=.*" in plan.argv  # no files served
+    assert plan.env["JUPYTER_PATH"].split(os.pathsep)[0] == str(VOILA_TEMPLATES_ROOT)
+    assert plan.env["ACTIONLAB_DB"] == f"sqlite:///{tmp_path}/x.db"
+    assert plan.env["ACTIONLAB_PUBLIC_URL"] == plan.base_url
+
+
+def test_room_mode_listens_on_the_lan_and_links_to_the_lan_address(monkeypatch):
+    monkeypatch.setattr(server, "lan_address", lambda: "192.0.2.44")
+    plan = server.plan(Settings(room=True, port=8866))
+    assert "--Voila.ip=0.0.0.0" in plan.argv
+    assert plan.base_url == "http://192.0.2.44:8866/"
+    assert plan.env["ACTIONLAB_PUBLIC_URL"] == "http://192.0.2.44:8866/"
+
+
+def test_public_url_overrides(monkeypatch):
+    plan = server.plan(Settings(room=True, public_url="https://room.example.org/wb"))
+    assert plan.base_url == "https://room.example.org/wb/"
+
+
+def test_settings_from_env_and_overrides(monkeypatch):
+    monkeypatch.setenv("ACTIONLAB_PORT", "9200")
+    monkeypatch.setenv("ACTIONLAB_ROOM", "yes")
+    s = Settings.from_env()
+    assert s.port == 9200 and s.room is True
+    assert Settings.from_env(port=9300).port == 9300
+    assert s.db_url.endswith("actionlab.db") and os.environ["ACTIONLAB_HOME"] in s.db_url
+    assert all(text for text in Settings.help().values())
+
+
+def test_page_urls():
+    base = "http://192.0.2.44:8866/"
+    assert console_url(base, "k") == "http://192.0.2.44:8866/voila/render/console.ipynb?key=k"
+    assert projector_url(base, "k", "ABC234").endswith("projector.ipynb?key=k&code=ABC234")
+    assert join_url(base, "ABC234").endswith("participant.ipynb?code=ABC234")
+    assert join_url(base).endswith("participant.ipynb")
+    assert member_url("/", "ABC234", "t-1").startswith("/voila/render/participant.ipynb?code=ABC234&me=")
