@@ -42,6 +42,8 @@ def plan(settings: Settings) -> ServerPlan:
         "--show_tracebacks=False",
         # Serve no files from the notebooks folder: pages only.
         "--VoilaConfiguration.file_denylist=.*",
+        # The JupyterLab preview extension is not used by the pages (and wants a newer lab core).
+        "--VoilaConfiguration.extension_denylist=@voila-dashboards/jupyterlab-preview",
     ]
     env = dict(os.environ)
     jupyter_path = [str(VOILA_TEMPLATES_ROOT)]
