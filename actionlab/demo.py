@@ -30,7 +30,8 @@ def create_demo(workbook: Workbook, lang: str = "zh") -> Workshop:
     data = _demo_data()
     groups = data["groups"]
     ws = workbook.workshops.create(data["title"][lang], lang, len(groups), is_demo=True,
-                                   actor="demo", group_names=[g["name"][lang] for g in groups])
+                                   actor="demo", group_names=[g["name"][lang] for g in groups],
+                                   canvases=data.get("canvases", ["restructure"]))
     store = workbook.store
     for group, spec in zip(workbook.workshops.groups(ws), groups, strict=True):
         members = [
@@ -38,8 +39,11 @@ def create_demo(workbook: Workbook, lang: str = "zh") -> Workshop:
                              token_hash=hash_secret(new_secret()), role=m.get("role", "member"))
             for m in spec["members"]
         ]
-        for column, cards in spec["cards"].items():
-            for card in cards:
-                workbook.canvas.add_card(Author(members[card["by"]]), ws, group.id, "restructure",
-                                         column, card[lang])
+        boards = {"restructure": spec.get("cards", {})}
+        boards.update({k: v for k, v in spec.items() if k in ws.canvases})
+        for canvas, columns in boards.items():
+            for column, cards in columns.items():
+                for card in cards:
+                    workbook.canvas.add_card(Author(members[card["by"]]), ws, group.id, canvas,
+                                             column, card[lang])
     return ws

@@ -49,6 +49,7 @@ class CanvasDef:
     columns: tuple[ColumnDef, ...]
     stage: int | None = None
     step: int | None = None
+    order: int = 100  # position in the facilitator's list of canvases
 
     def column(self, key: str) -> ColumnDef:
         for col in self.columns:
@@ -108,6 +109,7 @@ def parse_canvas(doc: dict, where: str) -> CanvasDef:
         columns=tuple(columns),
         stage=doc.get("stage"),
         step=doc.get("step"),
+        order=int(doc.get("order", 100)),
     )
 
 
@@ -119,11 +121,11 @@ class Library:
 
     @cache  # noqa: B019 - a library lives as long as the process
     def canvases(self) -> dict[str, CanvasDef]:
-        found = {}
+        found = []
         for path in sorted((self.root / "canvases").glob("*.yaml")):
-            canvas = parse_canvas(_read(path), path.name)
-            found[canvas.key] = canvas
-        return found
+            found.append(parse_canvas(_read(path), path.name))
+        found.sort(key=lambda c: (c.order, c.key))
+        return {c.key: c for c in found}
 
     def canvas(self, key: str) -> CanvasDef:
         try:

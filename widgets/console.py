@@ -16,6 +16,7 @@ from actionlab.urls import join_url, projector_url
 
 from .common import MessageLine, button, esc, guarded, html_box, wb
 from .live import LiveLoop
+from .picker import CanvasPicker
 from .projector import denied
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
@@ -45,6 +46,8 @@ class ConsolePage:
         )
         self.groups = wb(w.BoundedIntText(value=4, min=1, max=5, layout=w.Layout(width="5em")),
                          "wb-create-groups")
+        self.picker_canvases = CanvasPicker(
+            list(workbook.library.canvases().values()), lang, _, selected=("restructure",))
         self.create = button(_("Create workshop"), "wb-create-submit", style="primary")
         self.create.on_click(lambda _b: self._create())
         create_box = wb(
@@ -53,6 +56,8 @@ class ConsolePage:
                 w.HBox([html_box(f'<span class="wb-label">{esc(_("Title"))}</span>'), self.title]),
                 w.HBox([html_box(f'<span class="wb-label">{esc(_("Language"))}</span>'), self.new_lang,
                         html_box(f'<span class="wb-label">{esc(_("Groups (1–5)"))}</span>'), self.groups]),
+                html_box(f'<span class="wb-label">{esc(_("Canvases, in the order the groups use them"))}</span>'),
+                self.picker_canvases.widget,
                 self.create,
             ]),
             "wb-create",
@@ -115,7 +120,7 @@ class ConsolePage:
 
     def _create(self) -> None:
         ws = guarded(self.message, self.workbook.workshops.create, self.title.value,
-                     self.new_lang.value, self.groups.value)
+                     self.new_lang.value, self.groups.value, canvases=self.picker_canvases.value)
         if ws is not None:
             self.title.value = ""
             self.message.notice(self._("Workshop created. Its join code is {code}.", code=ws.code))

@@ -127,10 +127,20 @@ class ParticipantPage:
         )
         feed = self.workbook.feed(workshop.id)  # before the first read: no change slips by
         canvases = self.workbook.canvas.canvases_of(workshop)
-        self.board = CanvasBoard(self.workbook, workshop, group, canvases[0], Author(member), _)
-        self.body.children = [header, self.board.widget, keep]
+        self.boards = [
+            CanvasBoard(self.workbook, workshop, group, canvas, Author(member), _)
+            for canvas in canvases
+        ]
+        self.board = self.boards[0]
+        if len(self.boards) == 1:
+            boards = self.board.widget
+        else:
+            boards = wb(w.Tab(children=[b.widget for b in self.boards],
+                              titles=[c.title(workshop.lang) for c in canvases]), "wb-canvas-tabs")
+        self.body.children = [header, boards, keep]
         self.loop = LiveLoop(feed, self.settings.poll_interval)
-        self.loop.subscribe(self.board.on_changes)
+        for board in self.boards:
+            self.loop.subscribe(board.on_changes)
         self.start()
 
     def start(self) -> None:

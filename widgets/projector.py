@@ -53,10 +53,28 @@ class ProjectorPage:
             f'<div class="wb-join-url">{esc(url)}</div></div></div></div>',
             "wb-projector-top",
         )
-        canvas = workbook.canvas.canvases_of(workshop)[0]
-        self.boards = []
-        self.counts = {}
-        panels = []
+        self.canvases = workbook.canvas.canvases_of(workshop)
+        self.boards: list[CanvasBoard] = []
+        self.counts: dict[int, w.HTML] = {}
+        self.grid = wb(w.GridBox([], layout=w.Layout(grid_gap="12px")), "wb-projector-grid")
+        self.switch = wb(
+            w.ToggleButtons(options=[(c.title(workshop.lang), c.key) for c in self.canvases],
+                            value=self.canvases[0].key),
+            "wb-projector-canvas",
+        )
+        self.switch.observe(lambda change: self.show_canvas(change["new"]), names="value")
+        if len(self.canvases) == 1:
+            self.switch.layout.display = "none"
+        self.show_canvas(self.canvases[0].key)
+        self.widget = wb(w.VBox([header, self.switch, self.grid]), "wb-page", "wb-projector")
+        self.loop = LiveLoop(feed, settings.poll_interval)
+        self.loop.subscribe(self.on_changes)
+
+    def show_canvas(self, key: str) -> None:
+        """Project one canvas for every group (the facilitator switches between them)."""
+        workbook, workshop, _ = self.workbook, self.workshop, self._
+        canvas = next(c for c in self.canvases if c.key == key)
+        self.boards, self.counts, panels = [], {}, []
         for group in workbook.workshops.groups(workshop):
             board = CanvasBoard(workbook, workshop, group, canvas, None, _, compact=True)
             count = html_box("", "wb-group-members")
@@ -72,15 +90,9 @@ class ProjectorPage:
                     "wb-group-panel", f"wb-group-{group.number}",
                 )
             )
+        self.grid.children = panels
+        self.grid.layout.grid_template_columns = f"repeat({len(panels)}, minmax(0, 1fr))"
         self._update_counts()
-        grid = wb(
-            w.GridBox(panels, layout=w.Layout(grid_template_columns=f"repeat({len(panels)}, minmax(0, 1fr))",
-                                              grid_gap="12px")),
-            "wb-projector-grid",
-        )
-        self.widget = wb(w.VBox([header, grid]), "wb-page", "wb-projector")
-        self.loop = LiveLoop(feed, settings.poll_interval)
-        self.loop.subscribe(self.on_changes)
 
     def _update_counts(self) -> None:
         _ = self._

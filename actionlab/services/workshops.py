@@ -56,6 +56,9 @@ class WorkshopService:
             group_count = 0
         if not 1 <= group_count <= MAX_GROUPS:
             raise InvalidInput(N_("A workshop has 1 to {n} groups."), n=MAX_GROUPS)
+        canvases = list(dict.fromkeys(canvases))  # keep the facilitator's order, once each
+        if not canvases:
+            raise InvalidInput(N_("Choose at least one canvas."))
         for key in canvases:
             self.library.canvas(key)  # raises LibraryError for an unknown canvas
         _ = translator(lang)

@@ -152,3 +152,35 @@ def test_join_with_code_typed_by_hand(pages, server):
     expect(page.locator(".wb-column-symptoms .wb-card")).not_to_have_count(0)
     shot = pages.shot(page, "participant-zh")
     assert Path(shot).exists()
+
+
+def test_workshop_with_chosen_canvases_in_order(pages, server):
+    console = pages.open(server.url("console", key=server.key, lang="en"))
+    console.locator(".wb-create-title input").fill("Two canvases")
+    console.locator(".wb-create-lang select").select_option(label="English")
+    console.locator(".wb-create-groups input").fill("2")
+    # restructure is checked by default; add the fishbone and move it first
+    console.locator(".wb-canvas-choice-fishbone input").check()
+    console.locator(".wb-canvas-up-fishbone").click()
+    console.locator(".wb-canvas-up-fishbone").click()
+    console.locator(".wb-create-submit").click()
+    code_box = console.locator(".wb-workshop-info .wb-join-code")
+    expect(code_box).to_have_text(re.compile(r"^[A-Z2-9]{6}$"))
+    code = code_box.inner_text()
+    projector = pages.open(server.base + console.locator(".wb-projector-link").get_attribute("href"),
+                           width=1600)
+    expect(projector.locator(".wb-projector-canvas button")).to_have_count(2)
+    expect(projector.locator(".wb-group-1 .wb-canvas-fishbone")).to_have_count(1)  # first in order
+
+    member = join(pages, server, code, 1, "Cai Example")
+    tabs = member.locator(".wb-canvas-tabs .lm-TabBar-tab")
+    expect(tabs).to_have_count(2)
+    add_card(member, "people", "Nobody owns the hand-off")  # fishbone, the first tab
+    expect(projector.locator(".wb-group-2 .wb-column-people .wb-card-text")).to_have_text(
+        "Nobody owns the hand-off")
+    tabs.nth(1).click()
+    add_card(member, "causes", "Two systems, no shared data")
+    projector.locator(".wb-projector-canvas button").nth(1).click()
+    expect(projector.locator(".wb-group-2 .wb-canvas-restructure .wb-column-causes .wb-card-text")
+           ).to_have_text("Two systems, no shared data")
+    pages.shot(member, "participant-tabs")
