@@ -141,11 +141,39 @@ class ColumnView:
         )
 
 
+class MemberNames:
+    """Member id → name for one workshop, shared by every board of a page.
+
+    Loaded once, and reloaded once per batch of changes that touches members, however many
+    boards the page shows.
+    """
+
+    def __init__(self, workbook: Workbook, workshop: Workshop):
+        self.workbook = workbook
+        self.workshop = workshop
+        self._revision = -1
+        self._names: dict[int, str] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        self._names = {m.id: m.name for m in self.workbook.workshops.members(self.workshop)}
+
+    def on_changes(self, batch: ChangeBatch) -> None:
+        last = batch.changes[-1].revision if batch.changes else self._revision
+        if last != self._revision and batch.touches("member"):
+            self.reload()
+        self._revision = last
+
+    def get(self, member_id: int) -> str | None:
+        return self._names.get(member_id)
+
+
 class CanvasBoard:
     """One group's board on one canvas. ``editable`` for members and the facilitator."""
 
     def __init__(self, workbook: Workbook, workshop: Workshop, group: Group, canvas: CanvasDef,
-                 author: Author | None, _, *, compact: bool = False):
+                 author: Author | None, _, *, compact: bool = False,
+                 names: MemberNames | None = None):
         self.workbook = workbook
         self.workshop = workshop
         self.group = group
@@ -156,7 +184,7 @@ class CanvasBoard:
         self._ = _
         self.lang = workshop.lang
         self.message = MessageLine(_)
-        self._names: dict[int, str] = {}
+        self.names = names or MemberNames(workbook, workshop)
         self.columns = [ColumnView(self, col) for col in canvas.columns]
         title = "" if compact else (
             f'<div class="wb-canvas-title">{esc(canvas.title(self.lang))}</div>'
@@ -170,16 +198,12 @@ class CanvasBoard:
             ]),
             "wb-canvas", f"wb-canvas-{canvas.key}", "wb-canvas-compact" if compact else "wb-canvas-full",
         )
-        self.reload_names()
         self.refresh()
-
-    def reload_names(self) -> None:
-        self._names = {m.id: m.name for m in self.workbook.workshops.members(self.workshop)}
 
     def author_name(self, member_id: int | None) -> str:
         if member_id is None:
             return self._("Facilitator")
-        return self._names.get(member_id) or self._("(left)")
+        return self.names.get(member_id) or self._("(left)")
 
     def refresh(self) -> None:
         cards = self.workbook.canvas.cards(self.workshop, self.group.id, self.canvas.key)
@@ -187,7 +211,6 @@ class CanvasBoard:
             col.set_cards([c for c in cards if c.column == col.column.key])
 
     def on_changes(self, batch: ChangeBatch) -> None:
-        if batch.touches("member"):
-            self.reload_names()
+        self.names.on_changes(batch)  # reloads at most once per batch, even when shared
         if batch.touches("card", self.group.id):
             self.refresh()

@@ -17,7 +17,7 @@ from actionlab.services.canvas import Author
 from actionlab.settings import Settings
 from actionlab.urls import member_url
 
-from .canvas import CanvasBoard
+from .canvas import CanvasBoard, MemberNames
 from .common import MessageLine, button, esc, guarded, html_box, wb
 from .live import LiveLoop
 
@@ -127,8 +127,9 @@ class ParticipantPage:
         )
         feed = self.workbook.feed(workshop.id)  # before the first read: no change slips by
         canvases = self.workbook.canvas.canvases_of(workshop)
+        names = MemberNames(self.workbook, workshop)
         self.boards = [
-            CanvasBoard(self.workbook, workshop, group, canvas, Author(member), _)
+            CanvasBoard(self.workbook, workshop, group, canvas, Author(member), _, names=names)
             for canvas in canvases
         ]
         self.board = self.boards[0]

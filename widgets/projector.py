@@ -11,7 +11,7 @@ from actionlab.services.live import ChangeBatch
 from actionlab.settings import Settings
 from actionlab.urls import join_url
 
-from .canvas import CanvasBoard
+from .canvas import CanvasBoard, MemberNames
 from .common import esc, html_box, wb
 from .live import LiveLoop
 
@@ -54,6 +54,7 @@ class ProjectorPage:
             "wb-projector-top",
         )
         self.canvases = workbook.canvas.canvases_of(workshop)
+        self.names = MemberNames(workbook, workshop)
         self.boards: list[CanvasBoard] = []
         self.counts: dict[int, w.HTML] = {}
         self.grid = wb(w.GridBox([], layout=w.Layout(grid_gap="12px")), "wb-projector-grid")
@@ -76,7 +77,8 @@ class ProjectorPage:
         canvas = next(c for c in self.canvases if c.key == key)
         self.boards, self.counts, panels = [], {}, []
         for group in workbook.workshops.groups(workshop):
-            board = CanvasBoard(workbook, workshop, group, canvas, None, _, compact=True)
+            board = CanvasBoard(workbook, workshop, group, canvas, None, _, compact=True,
+                                names=self.names)
             count = html_box("", "wb-group-members")
             self.counts[group.id] = count
             self.boards.append(board)

@@ -99,3 +99,27 @@ def test_core_never_imports_ipywidgets():
         "actionlab.server; sys.exit('ipywidgets' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+def test_boards_of_a_page_share_one_member_lookup_per_batch(wb):
+    from widgets.canvas import MemberNames
+
+    ws = wb.workshops.create("Names", "en", 3)
+    groups = wb.workshops.groups(ws)
+    canvas = wb.canvas.definition("restructure")
+    calls = []
+    original = wb.workshops.members
+    wb.workshops.members = lambda workshop: calls.append(1) or original(workshop)
+    names = MemberNames(wb, ws)
+    boards = [CanvasBoard(wb, ws, g, canvas, None, translator("en"), compact=True, names=names)
+              for g in groups]
+    assert len(calls) == 1  # one lookup for three boards
+    loop = LiveLoop(wb.feed(ws.id))
+    for board in boards:
+        loop.subscribe(board.on_changes)
+    joined = wb.workshops.join(ws.code, groups[0].id, "Newcomer")
+    wb.canvas.add_card(Author(joined.member), ws, groups[0].id, "restructure", "symptoms", "hi")
+    loop.tick()
+    assert len(calls) == 2  # reloaded once for the batch, not once per board
+    byline = boards[0].columns[0].views
+    assert "Newcomer" in next(iter(byline.values())).meta.value
