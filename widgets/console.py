@@ -29,6 +29,7 @@ class ConsolePage:
         self.lang = lang
         self._ = _ = translator(lang)
         self.loop: LiveLoop | None = None
+        self._started = False
         self.key = params.get("key", "")
         if not workbook.access.is_facilitator_key(self.key):
             self.widget = denied(_)
@@ -145,8 +146,6 @@ class ConsolePage:
         self.loop.subscribe(self.on_changes)
         if self._started:
             self.loop.start()
-
-    _started = False
 
     def _show_info(self) -> None:
         _ = self._

@@ -15,7 +15,7 @@ from actionlab.i18n import normalize_lang, translator
 from actionlab.services import Workbook
 from actionlab.settings import Settings
 
-from .common import esc, html_box, wb
+from .common import esc, html_box
 
 
 def query_params(query: str | None = None) -> dict[str, str]:
@@ -32,20 +32,15 @@ def _fatal(exc: Exception, lang: str):
     )
 
 
-def _open(settings: Settings) -> Workbook:
-    return Workbook.open(settings)
-
-
 def _page(builder, query: str | None):
     params = query_params(query)
     settings = Settings.from_env()
     lang = normalize_lang(params.get("lang") or settings.default_lang)
     try:
-        workbook = _open(settings)
+        workbook = Workbook.open(settings)
     except ActionlabError as exc:
         return _fatal(exc, lang)
-    view = builder(workbook, params, settings, lang)
-    return view
+    return builder(workbook, params, settings, lang)
 
 
 def console_page(query: str | None = None, show: bool = True):
@@ -79,4 +74,4 @@ def _show(view, show: bool):
     return view
 
 
-__all__ = ["console_page", "participant_page", "projector_page", "query_params", "wb"]
+__all__ = ["console_page", "participant_page", "projector_page", "query_params"]
