@@ -34,11 +34,71 @@ class Text:
         return cls(zh=str(value["zh"]).strip(), en=str(value["en"]).strip())
 
 
+FIELD_TYPES = ("text", "choice", "date", "member")
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    title: Text
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """A typed field on every card of a column (a goal's deadline, an action's owner …)."""
+
+    key: str
+    title: Text
+    type: str = "text"  # one of FIELD_TYPES; "member" holds a member id of the group
+    options: tuple[Option, ...] = ()
+    required: bool = False
+
+    def option_title(self, key: str, lang: str) -> str:
+        for opt in self.options:
+            if opt.key == key:
+                return opt.title(lang)
+        return key
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str
+    title: Text
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class ScoreDef:
+    """Members score each card of the column on these criteria (``low``–``high``)."""
+
+    criteria: tuple[Criterion, ...]
+    low: int = 1
+    high: int = 5
+    weighted: bool = False  # the facilitator may change the weights
+    chart: str = "bars"  # "bars" (score per criterion) or "matrix" (first two criteria, x and y)
+
+
 @dataclass(frozen=True)
 class ColumnDef:
     key: str
     title: Text
     hint: Text
+    fields: tuple[FieldDef, ...] = ()
+    link_to: str | None = None  # "column" or "canvas.column": cards pick a parent card there
+    why: str | None = None  # column a "why?" answer goes to, linked to the card asked about
+    score: ScoreDef | None = None
+    vote: bool = False  # dot voting with the workshop's budget and cap
+    consensus: bool = False  # fist-to-five per card
+    decide: Text | None = None  # label of the group's decision ("Agree as key problem")
+    private: bool = False  # members write privately until the facilitator reveals the column
+    count: tuple[int, int] | None = None  # expected number of cards; outside it, a warning
+    subtasks: bool = False  # show every member's sub-task beside the column
+
+    def field(self, key: str) -> FieldDef:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise LibraryError(f"column {self.key!r} has no field {key!r}")
 
 
 @dataclass(frozen=True)
@@ -50,6 +110,10 @@ class CanvasDef:
     stage: int | None = None
     step: int | None = None
     order: int = 100  # position in the facilitator's list of canvases
+    #: Two columns shown side by side as "first stated" and "agreed" (restructuring).
+    compare: tuple[str, ...] = ()
+    #: Chain of "canvas.column" levels drawn as a map through card links (strategy map).
+    map: tuple[str, ...] = ()
 
     def column(self, key: str) -> ColumnDef:
         for col in self.columns:
@@ -82,26 +146,111 @@ def _read(path: Path) -> dict:
     return doc
 
 
-def parse_canvas(doc: dict, where: str) -> CanvasDef:
+def _options(raw, where: str) -> tuple[Option, ...]:
+    return tuple(
+        Option(key=str(o.get("key")), title=Text.parse(o.get("title"), f"{where}: option {i + 1}"))
+        for i, o in enumerate(raw or [])
+        if isinstance(o, dict) and o.get("key")
+    )
+
+
+def _field(raw, where: str) -> FieldDef:
+    if not isinstance(raw, dict) or not raw.get("key"):
+        raise LibraryError(f"{where}: a field needs a 'key'")
+    kind = raw.get("type", "text")
+    if kind not in FIELD_TYPES:
+        raise LibraryError(f"{where}: field type must be one of {', '.join(FIELD_TYPES)}")
+    options = _options(raw.get("options"), f"{where}: field {raw['key']}")
+    if kind == "choice" and not options:
+        raise LibraryError(f"{where}: a choice field needs options")
+    return FieldDef(key=str(raw["key"]), title=Text.parse(raw.get("title"), f"{where}: field title"),
+                    type=kind, options=options, required=bool(raw.get("required", False)))
+
+
+def _criteria(raw, where: str, library: Library | None) -> tuple[Criterion, ...]:
+    """Inline criteria, or ``{from: <method list>, keys: [...]}`` taken from data/method/."""
+    if isinstance(raw, dict) and raw.get("from"):
+        if library is None:
+            raise LibraryError(f"{where}: criteria from a method list need a library")
+        items = {i.key: i for i in library.items(str(raw["from"]))}
+        keys = raw.get("keys") or list(items)
+        missing = [k for k in keys if k not in items]
+        if missing:
+            raise LibraryError(f"{where}: unknown criteria {missing}")
+        return tuple(Criterion(k, items[k].title) for k in keys)
+    out = []
+    for i, c in enumerate(raw or []):
+        if not isinstance(c, dict) or not c.get("key"):
+            raise LibraryError(f"{where}: criterion {i + 1} needs a 'key'")
+        out.append(Criterion(str(c["key"]), Text.parse(c.get("title"), f"{where}: criterion"),
+                             float(c.get("weight", 1.0))))
+    return tuple(out)
+
+
+def _score(raw, where: str, library: Library | None) -> ScoreDef | None:
+    if not raw:
+        return None
+    criteria = _criteria(raw.get("criteria"), where, library)
+    if not criteria:
+        raise LibraryError(f"{where}: scoring needs criteria")
+    low, high = int(raw.get("low", 1)), int(raw.get("high", 5))
+    if not low < high:
+        raise LibraryError(f"{where}: scoring needs low < high")
+    chart = raw.get("chart", "bars")
+    if chart not in ("bars", "matrix") or (chart == "matrix" and len(criteria) != 2):
+        raise LibraryError(f"{where}: chart is 'bars', or 'matrix' with exactly two criteria")
+    return ScoreDef(criteria, low, high, bool(raw.get("weighted", False)), chart)
+
+
+def _column(col, i: int, where: str, library: Library | None) -> ColumnDef:
+    if not isinstance(col, dict) or not col.get("key"):
+        raise LibraryError(f"{where}: column {i + 1} needs a 'key'")
+    key = str(col["key"])
+    here = f"{where}: column {key}"
+    count = col.get("count")
+    if count is not None:
+        if not (isinstance(count, list) and len(count) == 2 and count[0] <= count[1]):
+            raise LibraryError(f"{here}: count is [lowest, highest]")
+        count = (int(count[0]), int(count[1]))
+    fields = tuple(_field(f, here) for f in col.get("fields") or [])
+    if len({f.key for f in fields}) != len(fields):
+        raise LibraryError(f"{here}: field keys must be unique")
+    return ColumnDef(
+        key=key,
+        title=Text.parse(col.get("title"), f"{here} title"),
+        hint=Text.parse(col.get("hint"), f"{here} hint"),
+        fields=fields,
+        link_to=col.get("link_to"),
+        why=col.get("why"),
+        score=_score(col.get("score"), here, library),
+        vote=bool(col.get("vote", False)),
+        consensus=bool(col.get("consensus", False)),
+        decide=Text.parse(col["decide"], f"{here} decide") if col.get("decide") else None,
+        private=bool(col.get("private", False)),
+        count=count,
+        subtasks=bool(col.get("subtasks", False)),
+    )
+
+
+def parse_canvas(doc: dict, where: str, library: Library | None = None) -> CanvasDef:
     key = doc.get("key")
     if not key or not isinstance(key, str):
         raise LibraryError(f"{where}: a canvas needs a 'key'")
     cols = doc.get("columns") or []
     if not cols:
         raise LibraryError(f"{where}: a canvas needs at least one column")
-    columns = []
-    for i, col in enumerate(cols):
-        if not isinstance(col, dict) or not col.get("key"):
-            raise LibraryError(f"{where}: column {i + 1} needs a 'key'")
-        columns.append(
-            ColumnDef(
-                key=str(col["key"]),
-                title=Text.parse(col.get("title"), f"{where}: column {col['key']} title"),
-                hint=Text.parse(col.get("hint"), f"{where}: column {col['key']} hint"),
-            )
-        )
-    if len({c.key for c in columns}) != len(columns):
+    columns = [_column(col, i, where, library) for i, col in enumerate(cols)]
+    keys = {c.key for c in columns}
+    if len(keys) != len(columns):
         raise LibraryError(f"{where}: column keys must be unique")
+    for col in columns:
+        if col.why and col.why not in keys:
+            raise LibraryError(f"{where}: column {col.key}: 'why' names no column of this canvas")
+        if col.link_to and "." not in col.link_to and col.link_to not in keys:
+            raise LibraryError(f"{where}: column {col.key}: 'link_to' names no column")
+    compare = tuple(doc.get("compare") or ())
+    if compare and (len(compare) != 2 or any(k not in keys for k in compare)):
+        raise LibraryError(f"{where}: 'compare' names two columns of this canvas")
     return CanvasDef(
         key=key,
         title=Text.parse(doc.get("title"), f"{where}: title"),
@@ -110,6 +259,8 @@ def parse_canvas(doc: dict, where: str) -> CanvasDef:
         stage=doc.get("stage"),
         step=doc.get("step"),
         order=int(doc.get("order", 100)),
+        compare=compare,
+        map=tuple(doc.get("map") or ()),
     )
 
 
@@ -123,7 +274,7 @@ class Library:
     def canvases(self) -> dict[str, CanvasDef]:
         found = []
         for path in sorted((self.root / "canvases").glob("*.yaml")):
-            found.append(parse_canvas(_read(path), path.name))
+            found.append(parse_canvas(_read(path), path.name, self))
         found.sort(key=lambda c: (c.order, c.key))
         return {c.key: c for c in found}
 
@@ -132,6 +283,12 @@ class Library:
             return self.canvases()[key]
         except KeyError:
             raise LibraryError(f"no canvas named {key!r} in {self.root}") from None
+
+    def column(self, ref: str, canvas: str | None = None) -> tuple[CanvasDef, ColumnDef]:
+        """The column a reference names: ``"column"`` within ``canvas``, or ``"canvas.column"``."""
+        key, _, col = ref.rpartition(".")
+        definition = self.canvas(key or canvas)
+        return definition, definition.column(col)
 
     @cache  # noqa: B019
     def items(self, name: str) -> tuple[Item, ...]:

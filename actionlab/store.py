@@ -8,12 +8,13 @@ exceptions (:mod:`actionlab.errors`). Rules live in the services above, not here
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +27,8 @@ from .db.models import (
     Group,
     Member,
     RevisionCounter,
+    Score,
+    Vote,
     Workshop,
     utcnow,
 )
@@ -54,6 +57,16 @@ class WriteTx:
     def log(self, action: str, entity: str, obj: Any = None, *, entity_id: int | None = None,
             workshop_id: int | None = None, group_id: int | None = None, **payload) -> None:
         self.pending.append(_Pending(action, entity, obj, entity_id, workshop_id, group_id, payload))
+
+
+_UNSET: Any = object()
+#: Member columns that ``update_member`` may change.
+MEMBER_FIELDS = ("name", "group_id", "role", "token_hash", "unit", "department", "profession",
+                 "level", "gender", "age_band", "subtask")
+
+
+def _member_payload(member: Member) -> dict:
+    return {k: getattr(member, k) for k in MEMBER_FIELDS if k not in ("token_hash", "group_id")}
 
 
 class Store:
@@ -181,15 +194,55 @@ class Store:
 
     # -- members -------------------------------------------------------------------------
     def add_member(self, actor: str, *, workshop_id: int, group_id: int | None, name: str,
-                   token_hash: str, role: str = "member") -> Member:
+                   token_hash: str | None, role: str = "member", **profile) -> Member:
+        return self.add_members(actor, workshop_id, [dict(
+            group_id=group_id, name=name, token_hash=token_hash, role=role, **profile)])[0]
+
+    def add_members(self, actor: str, workshop_id: int, rows: list[dict]) -> list[Member]:
+        """Add several members in one transaction: all of them or none (roster import)."""
         with self.write(actor) as tx:
-            member = Member(workshop_id=workshop_id, group_id=group_id, name=name, role=role,
-                            token_hash=token_hash, joined_at=utcnow())
-            tx.session.add(member)
+            members = []
+            for row in rows:
+                unknown = set(row) - set(MEMBER_FIELDS)
+                if unknown:
+                    raise StoreError(f"unknown member fields {sorted(unknown)}")
+                member = Member(workshop_id=workshop_id, joined_at=utcnow(),
+                                **{"role": "member", **row})
+                tx.session.add(member)
+                members.append(member)
             tx.session.flush()
-            tx.log("member.add", "member", member, workshop_id=workshop_id, group_id=group_id,
-                   name=name, role=role)
+            for member in members:
+                tx.log("member.add", "member", member, workshop_id=workshop_id,
+                       group_id=member.group_id, **_member_payload(member))
+        return members
+
+    def update_member(self, actor: str, member_id: int, **changes) -> Member:
+        unknown = set(changes) - set(MEMBER_FIELDS)
+        if unknown:
+            raise StoreError(f"unknown member fields {sorted(unknown)}")
+        with self.write(actor) as tx:
+            member = tx.session.get(Member, member_id)
+            if member is None:
+                raise NotFound(f"no member #{member_id}")
+            before = {**_member_payload(member), "group_id": member.group_id}
+            for key, value in changes.items():
+                setattr(member, key, value)
+            after = {**_member_payload(member), "group_id": member.group_id}
+            tx.log("member.update", "member", member, workshop_id=member.workshop_id,
+                   group_id=member.group_id,
+                   changed={k: v for k, v in after.items() if before[k] != v},
+                   before_group_id=before["group_id"],
+                   device=member.token_hash is not None)
         return member
+
+    def remove_member(self, actor: str, member_id: int) -> None:
+        with self.write(actor) as tx:
+            member = tx.session.get(Member, member_id)
+            if member is None:
+                raise NotFound(f"no member #{member_id}")
+            tx.log("member.remove", "member", entity_id=member.id, workshop_id=member.workshop_id,
+                   group_id=member.group_id, name=member.name)
+            tx.session.delete(member)
 
     def find_member(self, member_id: int) -> Member:
         with self.read() as s:
@@ -216,15 +269,18 @@ class Store:
 
     # -- cards ---------------------------------------------------------------------------
     def add_card(self, actor: str, *, workshop_id: int, group_id: int, canvas: str, column: str,
-                 text: str, author_id: int | None) -> Card:
+                 text: str, author_id: int | None, parent_id: int | None = None,
+                 fields: dict | None = None) -> Card:
         now = utcnow()
         with self.write(actor) as tx:
             card = Card(workshop_id=workshop_id, group_id=group_id, canvas=canvas, column=column,
-                        text=text, author_id=author_id, created_at=now, updated_at=now)
+                        text=text, author_id=author_id, created_at=now, updated_at=now,
+                        parent_id=parent_id, fields=dict(fields or {}), decided=False)
             tx.session.add(card)
             tx.session.flush()
             tx.log("card.add", "card", card, workshop_id=workshop_id, group_id=group_id,
-                   canvas=canvas, column=column, text=text)
+                   canvas=canvas, column=column, text=text, parent_id=parent_id,
+                   fields=card.fields)
         return card
 
     def find_card(self, card_id: int) -> Card:
@@ -244,17 +300,28 @@ class Store:
         with self.read() as s:
             return list(s.scalars(query.order_by(Card.created_at, Card.id)))
 
-    def update_card(self, actor: str, card_id: int, *, text: str) -> Card:
+    def update_card(self, actor: str, card_id: int, *, text: str = _UNSET, fields: dict = _UNSET,
+                    parent_id: int | None = _UNSET, decided: bool = _UNSET,
+                    expect_updated_at=None) -> Card:
+        """Change what is given. With ``expect_updated_at``, refuse (Conflict) if someone
+        else changed the card since that version was read."""
+        changes = {k: v for k, v in (("text", text), ("fields", fields), ("parent_id", parent_id),
+                                     ("decided", decided)) if v is not _UNSET}
         with self.write(actor) as tx:
             card = tx.session.get(Card, card_id)
             if card is None:
                 raise NotFound(f"no card #{card_id}")
-            before = card.text
-            card.text = text
-            card.updated_at = utcnow()
+            if expect_updated_at is not None and card.updated_at != expect_updated_at:
+                raise Conflict(f"card #{card_id} was changed by someone else")
+            before = {k: getattr(card, k) for k in changes}
+            for key, value in changes.items():
+                setattr(card, key, dict(value) if key == "fields" else value)
+            if set(changes) - {"decided"}:
+                card.updated_at = utcnow()
             tx.log("card.update", "card", card, workshop_id=card.workshop_id,
                    group_id=card.group_id, canvas=card.canvas, column=card.column,
-                   text=text, before=before)
+                   **{k: getattr(card, k) for k in changes},
+                   before={k: v for k, v in before.items()})
         return card
 
     def remove_card(self, actor: str, card_id: int) -> None:
@@ -265,6 +332,117 @@ class Store:
             tx.log("card.remove", "card", entity_id=card.id, workshop_id=card.workshop_id,
                    group_id=card.group_id, canvas=card.canvas, column=card.column, text=card.text)
             tx.session.delete(card)
+
+    def find_cards_by_id(self, card_ids) -> list[Card]:
+        ids = list(card_ids)
+        if not ids:
+            return []
+        with self.read() as s:
+            return list(s.scalars(select(Card).where(Card.id.in_(ids))))
+
+    # -- scores --------------------------------------------------------------------------
+    def set_score(self, actor: str, card: Card, member_id: int, criterion: str,
+                  value: int | None) -> None:
+        """Set (or with None, clear) one member's score of a card on one criterion."""
+        with self.write(actor) as tx:
+            row = tx.session.scalar(select(Score).where(
+                Score.card_id == card.id, Score.member_id == member_id,
+                Score.criterion == criterion))
+            if value is None:
+                if row is not None:
+                    tx.session.delete(row)
+            elif row is None:
+                tx.session.add(Score(workshop_id=card.workshop_id, group_id=card.group_id,
+                                     card_id=card.id, member_id=member_id, criterion=criterion,
+                                     value=value, entered_by=actor, updated_at=utcnow()))
+            else:
+                row.value, row.entered_by, row.updated_at = value, actor, utcnow()
+            tx.log("score.set", "score", entity_id=card.id, workshop_id=card.workshop_id,
+                   group_id=card.group_id, canvas=card.canvas, card_id=card.id,
+                   member_id=member_id, criterion=criterion, value=value)
+
+    def find_scores(self, workshop_id: int, *, group_id: int | None = None,
+                    canvas: str | None = None) -> list[Score]:
+        query = select(Score).where(Score.workshop_id == workshop_id)
+        if group_id is not None:
+            query = query.where(Score.group_id == group_id)
+        if canvas is not None:
+            query = query.join(Card, Card.id == Score.card_id).where(Card.canvas == canvas)
+        with self.read() as s:
+            return list(s.scalars(query.order_by(Score.id)))
+
+    # -- votes ---------------------------------------------------------------------------
+    def add_vote(self, actor: str, card: Card, member_id: int, *, budget: int, cap: int) -> Vote:
+        """One more dot from ``member_id`` on ``card``, within the member's ``budget`` on the
+        canvas and the ``cap`` per card. Raises Conflict("budget"/"cap") when spent."""
+        with self.write(actor) as tx:
+            # Serialise one member's votes (a row lock on PostgreSQL; SQLite writes are serial).
+            tx.session.execute(select(Member.id).where(Member.id == member_id).with_for_update())
+            mine = select(func.count(Vote.id)).where(
+                Vote.member_id == member_id, Vote.workshop_id == card.workshop_id,
+                Vote.group_id == card.group_id, Vote.canvas == card.canvas)
+            if tx.session.scalar(mine) >= budget:
+                raise Conflict("budget")
+            if tx.session.scalar(mine.where(Vote.card_id == card.id)) >= cap:
+                raise Conflict("cap")
+            vote = Vote(workshop_id=card.workshop_id, group_id=card.group_id, canvas=card.canvas,
+                        card_id=card.id, member_id=member_id, entered_by=actor, at=utcnow())
+            tx.session.add(vote)
+            tx.session.flush()
+            tx.log("vote.add", "vote", vote, workshop_id=card.workshop_id, group_id=card.group_id,
+                   canvas=card.canvas, card_id=card.id, member_id=member_id)
+        return vote
+
+    def remove_vote(self, actor: str, card: Card, member_id: int) -> bool:
+        """Take back one of ``member_id``'s dots on ``card``; False when there was none."""
+        with self.write(actor) as tx:
+            vote = tx.session.scalar(select(Vote).where(
+                Vote.card_id == card.id, Vote.member_id == member_id).order_by(Vote.id.desc()))
+            if vote is None:
+                return False
+            tx.log("vote.remove", "vote", entity_id=vote.id, workshop_id=card.workshop_id,
+                   group_id=card.group_id, canvas=card.canvas, card_id=card.id,
+                   member_id=member_id)
+            tx.session.delete(vote)
+        return True
+
+    def remove_votes(self, actor: str, workshop_id: int, group_id: int, canvas: str) -> int:
+        """Clear every dot of one group on one canvas (a new round); returns how many."""
+        with self.write(actor) as tx:
+            n = tx.session.execute(delete(Vote).where(
+                Vote.workshop_id == workshop_id, Vote.group_id == group_id,
+                Vote.canvas == canvas)).rowcount
+            tx.log("vote.clear", "vote", workshop_id=workshop_id, group_id=group_id,
+                   canvas=canvas, removed=n)
+        return n
+
+    def find_votes(self, workshop_id: int, *, group_id: int | None = None,
+                   canvas: str | None = None) -> list[Vote]:
+        query = select(Vote).where(Vote.workshop_id == workshop_id)
+        if group_id is not None:
+            query = query.where(Vote.group_id == group_id)
+        if canvas is not None:
+            query = query.where(Vote.canvas == canvas)
+        with self.read() as s:
+            return list(s.scalars(query.order_by(Vote.id)))
+
+    # -- workshop options ----------------------------------------------------------------
+    def update_workshop_options(self, actor: str, workshop_id: int, path: tuple[str, ...],
+                                value: Any) -> Workshop:
+        """Set one option at ``path`` (e.g. ``("vote", "restructure", "budget")``)."""
+        with self.write(actor) as tx:
+            ws = tx.session.get(Workshop, workshop_id)
+            if ws is None:
+                raise NotFound(f"no workshop #{workshop_id}")
+            options = copy.deepcopy(ws.options or {})
+            node = options
+            for key in path[:-1]:
+                node = node.setdefault(key, {})
+            node[path[-1]] = value
+            ws.options = options
+            tx.log("workshop.options", "workshop", ws, workshop_id=ws.id, path=list(path),
+                   value=value)
+        return ws
 
     # -- change log ----------------------------------------------------------------------
     def find_changes(self, *, after: int = 0, workshop_id: int | None = None,

@@ -44,6 +44,9 @@ class Workshop(Base):
     lang: Mapped[str] = mapped_column(String(8), default="zh")
     group_count: Mapped[int] = mapped_column(Integer)
     canvases: Mapped[list] = mapped_column(JSON, default=list)
+    #: Facilitator's settings per canvas: vote budget and cap, criteria weights, revealed
+    #: private columns (see :mod:`actionlab.services.options`).
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -66,8 +69,18 @@ class Member(Base):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     role: Mapped[str] = mapped_column(String(32), default="member")
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: None for a person on the imported roster who has not joined from a device yet.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     joined_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Roster profile (stage 2): what the diversity of a group is read from.
+    unit: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    department: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    profession: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    level: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    gender: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    age_band: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    #: The member's own sub-task (子课题) within the group's topic.
+    subtask: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Card(Base):
@@ -83,6 +96,49 @@ class Card(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: The card this one answers or belongs to (a cause to its problem, a goal to the key problem).
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cards.id", ondelete="SET NULL"), nullable=True, index=True)
+    #: Typed field values as defined by the column (kind, owner, deadline …).
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: Agreed / chosen by the group (the chosen topic, the agreed key problem …).
+    decided: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Score(Base):
+    """One member's score of one card on one criterion (1–5 ratings, fist-to-five)."""
+
+    __tablename__ = "scores"
+    __table_args__ = (
+        UniqueConstraint("card_id", "member_id", "criterion", name="uq_scores_card_member_criterion"),
+        Index("ix_scores_board", "workshop_id", "group_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    criterion: Mapped[str] = mapped_column(String(40))
+    value: Mapped[int] = mapped_column(Integer)
+    entered_by: Mapped[str] = mapped_column(String(80))  # the member, or the facilitator for a proxy
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Vote(Base):
+    """One dot a member put on a card; several dots on one card are several rows."""
+
+    __tablename__ = "votes"
+    __table_args__ = (Index("ix_votes_board", "workshop_id", "group_id", "canvas"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    canvas: Mapped[str] = mapped_column(String(40))
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    entered_by: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Change(Base):

@@ -58,7 +58,7 @@ def test_every_write_adds_a_change_row_with_increasing_revisions(workbook):
     assert revisions == sorted(set(revisions))
     assert workbook.store.find_latest_revision() == revisions[-1]
     assert changes[2].actor == f"member:{joined.member.id}"
-    assert changes[3].payload["before"] == "Slow" and changes[3].payload["text"] == "Very slow"
+    assert changes[3].payload["before"] == {"text": "Slow"} and changes[3].payload["text"] == "Very slow"
     assert changes[4].payload["text"] == "Very slow"
     assert all(c.at is not None for c in changes)
 
