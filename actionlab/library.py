@@ -133,6 +133,7 @@ class Item:
     key: str
     title: Text
     body: Text
+    may: tuple[str, ...] = ()  # powers of a role: "decide" (mark the group's agreed cards)
 
 
 def _read(path: Path) -> dict:
@@ -306,6 +307,7 @@ class Library:
                     key=str(entry["key"]),
                     title=Text.parse(entry.get("title"), f"{where} title"),
                     body=Text.parse(entry.get("body"), f"{where} body"),
+                    may=tuple(entry.get("may") or ()),
                 )
             )
         return tuple(out)

@@ -11,6 +11,9 @@ from .access import AccessService
 from .canvas import CanvasService
 from .live import ChangeFeed
 from .records import RecordService
+from .scoring import ScoringService
+from .teams import TeamsService
+from .voting import VotingService
 from .workshops import WorkshopService
 
 __all__ = ["Workbook", "ChangeFeed"]
@@ -26,6 +29,9 @@ class Workbook:
     access: AccessService
     workshops: WorkshopService
     canvas: CanvasService
+    voting: VotingService
+    scoring: ScoringService
+    teams: TeamsService
     records: RecordService
 
     @classmethod
@@ -41,6 +47,9 @@ class Workbook:
             access=AccessService(store),
             workshops=WorkshopService(store, library, settings),
             canvas=CanvasService(store, library, settings),
+            voting=VotingService(store, library),
+            scoring=ScoringService(store, library),
+            teams=TeamsService(store, library),
             records=RecordService(store, library),
         )
 

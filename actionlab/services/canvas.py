@@ -1,16 +1,24 @@
-"""Canvas boards: cards in columns, per group, as defined in the method library."""
+"""Canvas boards: cards in columns, per group, as defined in the method library.
+
+Cards carry typed fields, a link to a parent card, and the group's decision; the rules for all
+of them live here, driven by the column definitions in data/canvases/.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from ..db.models import Card, Member, Workshop
-from ..errors import InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput, LibraryError, NotFound
 from ..i18n import N_
-from ..library import CanvasDef, Library
+from ..library import CanvasDef, ColumnDef, FieldDef, Library
 from ..settings import Settings
 from ..store import Store
 from .access import FACILITATOR, member_actor
+from .options import revealed
+
+MAX_FIELD = 400
 
 
 @dataclass(frozen=True)
@@ -27,11 +35,24 @@ class Author:
     def member_id(self) -> int | None:
         return self.member.id if self.member else None
 
+    @property
+    def is_facilitator(self) -> bool:
+        return self.member is None
+
     def may_edit_group(self, group_id: int) -> bool:
         return self.member is None or self.member.group_id == group_id
 
 
 FACILITATOR_AUTHOR = Author(None)
+
+
+class EditConflict(InvalidInput):
+    """Someone else saved the card first; ``current`` is their version."""
+
+    def __init__(self, current: Card):
+        super().__init__(N_("Someone else changed this card while you were editing. "
+                            "Their version is shown; your text is still in the editor."))
+        self.current = current
 
 
 class CanvasService:
@@ -40,16 +61,62 @@ class CanvasService:
         self.library = library
         self.settings = settings
 
+    # -- definitions ---------------------------------------------------------------------
     def definition(self, key: str) -> CanvasDef:
         return self.library.canvas(key)
 
     def canvases_of(self, workshop: Workshop) -> list[CanvasDef]:
         return [self.library.canvas(k) for k in workshop.canvases]
 
+    def column_of(self, card: Card) -> ColumnDef:
+        return self.definition(card.canvas).column(card.column)
+
+    # -- reading -------------------------------------------------------------------------
     def cards(self, workshop: Workshop, group_id: int | None = None,
               canvas: str | None = None) -> list[Card]:
         return self.store.find_cards(workshop.id, group_id=group_id, canvas=canvas)
 
+    def visible(self, workshop: Workshop, cards: list[Card], viewer: Author | None) -> list[Card]:
+        """The cards ``viewer`` may see: private columns show only one's own cards until the
+        facilitator reveals them (``viewer`` None is the projector)."""
+        out = []
+        for card in cards:
+            try:
+                col = self.column_of(card)
+            except LibraryError:
+                continue
+            if col.private and not revealed(workshop, card.canvas, card.column):
+                if viewer is None or viewer.is_facilitator or card.author_id != viewer.member_id:
+                    continue
+            out.append(card)
+        return out
+
+    def parent_choices(self, workshop: Workshop, group_id: int, canvas: str,
+                       column: ColumnDef) -> list[Card]:
+        """Cards a card of ``column`` may link to (same group, the column it names)."""
+        if not column.link_to:
+            return []
+        target, target_col = self.library.column(column.link_to, canvas)
+        return [
+            c for c in self.store.find_cards(workshop.id, group_id=group_id, canvas=target.key)
+            if c.column == target_col.key
+        ]
+
+    @staticmethod
+    def missing_fields(card: Card, column: ColumnDef) -> list[FieldDef]:
+        """Required fields left empty: the card is marked incomplete."""
+        values = card.fields or {}
+        return [f for f in column.fields if f.required and values.get(f.key) in (None, "")]
+
+    def count_warning(self, cards: list[Card], column: ColumnDef) -> tuple[int, int] | None:
+        """``(low, high)`` when the column expects that many cards and has another number."""
+        if column.count is None:
+            return None
+        n = sum(1 for c in cards if c.column == column.key)
+        low, high = column.count
+        return None if low <= n <= high else column.count
+
+    # -- checks --------------------------------------------------------------------------
     def _text(self, text: str | None) -> str:
         text = (text or "").strip()
         if not text:
@@ -63,8 +130,54 @@ class CanvasService:
         if not author.may_edit_group(group_id):
             raise InvalidInput(N_("You can only change your own group's canvas."))
 
+    def _fields(self, column: ColumnDef, values: dict | None, group_id: int) -> dict:
+        out: dict = {}
+        for key, value in (values or {}).items():
+            try:
+                field = column.field(key)
+            except LibraryError:
+                raise InvalidInput(N_("This card has no field {name}."), name=key) from None
+            if value in (None, ""):
+                continue
+            out[key] = self._field_value(field, value, group_id)
+        return out
+
+    def _field_value(self, field: FieldDef, value, group_id: int):
+        if field.type == "choice":
+            if value not in {o.key for o in field.options}:
+                raise InvalidInput(N_("Choose one of the offered values."))
+            return value
+        if field.type == "date":
+            try:
+                return date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise InvalidInput(N_("Write the date as YYYY-MM-DD.")) from None
+        if field.type == "member":
+            try:
+                member = self.store.find_member(int(value))
+            except (NotFound, TypeError, ValueError):
+                raise InvalidInput(N_("Choose a member of the group.")) from None
+            if member.group_id != group_id:
+                raise InvalidInput(N_("Choose a member of the group."))
+            return member.id
+        text = " ".join(str(value).split()) if "\n" not in str(value) else str(value).strip()
+        if len(text) > MAX_FIELD:
+            raise InvalidInput(N_("A field holds at most {n} characters."), n=MAX_FIELD)
+        return text
+
+    def _parent(self, workshop: Workshop, group_id: int, canvas: str, column: ColumnDef,
+                parent_id: int | None) -> int | None:
+        if parent_id in (None, ""):
+            return None
+        allowed = {c.id for c in self.parent_choices(workshop, group_id, canvas, column)}
+        if int(parent_id) not in allowed:
+            raise InvalidInput(N_("That card cannot be linked here."))
+        return int(parent_id)
+
+    # -- writing -------------------------------------------------------------------------
     def add_card(self, author: Author, workshop: Workshop, group_id: int, canvas: str,
-                 column: str, text: str) -> Card:
+                 column: str, text: str, *, fields: dict | None = None,
+                 parent_id: int | None = None) -> Card:
         definition = self.definition(canvas)
         if canvas not in workshop.canvases:
             raise InvalidInput(N_("This canvas is not part of the workshop."))
@@ -73,19 +186,79 @@ class CanvasService:
         if group_id not in {g.id for g in self.store.find_groups(workshop.id)}:
             raise InvalidInput(N_("Choose your group."))
         self._check_group(author, group_id)
-        return self.store.add_card(author.actor, workshop_id=workshop.id, group_id=group_id,
-                                   canvas=canvas, column=column, text=self._text(text),
-                                   author_id=author.member_id)
+        col = definition.column(column)
+        return self.store.add_card(
+            author.actor, workshop_id=workshop.id, group_id=group_id, canvas=canvas,
+            column=column, text=self._text(text), author_id=author.member_id,
+            fields=self._fields(col, fields, group_id),
+            parent_id=self._parent(workshop, group_id, canvas, col, parent_id))
 
-    def edit_card(self, author: Author, card_id: int, text: str) -> Card:
+    def edit_card(self, author: Author, card_id: int, text: str, *, fields: dict | None = None,
+                  parent_id: int | None = ..., base: Card | None = None) -> Card:
+        """Save an edit. ``base`` is the version the editor started from: if someone else
+        saved in between, nothing is overwritten and :class:`EditConflict` says so."""
         card = self._card(card_id)
         self._check_group(author, card.group_id)
-        return self.store.update_card(author.actor, card_id, text=self._text(text))
+        col = self.column_of(card)
+        changes: dict = {"text": self._text(text)}
+        if fields is not None:
+            changes["fields"] = self._fields(col, fields, card.group_id)
+        if parent_id is not ...:
+            workshop = self.store.find_workshop_by_id(card.workshop_id)
+            changes["parent_id"] = self._parent(workshop, card.group_id, card.canvas, col,
+                                                parent_id)
+        try:
+            return self.store.update_card(
+                author.actor, card_id,
+                expect_updated_at=base.updated_at if base is not None else None, **changes)
+        except Conflict:
+            raise EditConflict(self._card(card_id)) from None
 
     def delete_card(self, author: Author, card_id: int) -> None:
         card = self._card(card_id)
         self._check_group(author, card.group_id)
         self.store.remove_card(author.actor, card_id)
+
+    def ask_why(self, author: Author, card_id: int, text: str) -> Card:
+        """Answer "why?" about a card: the answer is a card in the column the definition
+        names, linked to the card asked about."""
+        card = self._card(card_id)
+        col = self.column_of(card)
+        if not col.why:
+            raise InvalidInput(N_("This column has no why question."))
+        workshop = self.store.find_workshop_by_id(card.workshop_id)
+        self._check_group(author, card.group_id)
+        return self.store.add_card(
+            author.actor, workshop_id=workshop.id, group_id=card.group_id, canvas=card.canvas,
+            column=col.why, text=self._text(text), author_id=author.member_id, parent_id=card.id)
+
+    def may_decide(self, author: Author) -> bool:
+        if author.is_facilitator:
+            return True
+        try:
+            role = self.library.item("roles", author.member.role)
+        except LibraryError:
+            return False
+        return "decide" in role.may
+
+    def decide(self, author: Author, card_id: int, decided: bool = True) -> Card:
+        """Mark a card as the group's decision (or take the mark back)."""
+        card = self._card(card_id)
+        self._check_group(author, card.group_id)
+        if self.column_of(card).decide is None:
+            raise InvalidInput(N_("Cards in this column are not decided on."))
+        if not self.may_decide(author):
+            raise InvalidInput(N_("Only the group leader or the facilitator records the group's decision."))
+        return self.store.update_card(author.actor, card_id, decided=bool(decided))
+
+    def reveal(self, workshop: Workshop, canvas: str, column: str, shown: bool = True) -> Workshop:
+        """Show (or hide again) a private column's cards to everyone: the facilitator's reveal."""
+        if not self.definition(canvas).column(column).private:
+            raise InvalidInput(N_("This column is not written privately."))
+        current = list(((workshop.options or {}).get("reveal") or {}).get(canvas) or [])
+        wanted = sorted(set(current) | {column}) if shown else [c for c in current if c != column]
+        return self.store.update_workshop_options(FACILITATOR, workshop.id, ("reveal", canvas),
+                                                  wanted)
 
     def _card(self, card_id: int) -> Card:
         try:

@@ -1,0 +1,137 @@
+"""Teams (stage 2): the roster, groups of 4–8, roles with their duties, sub-tasks, diversity.
+
+Size checks are warnings the facilitator may override, never refusals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..db.models import Member, Workshop
+from ..errors import InvalidInput, LibraryError, NotFound
+from ..i18n import N_
+from ..library import Item, Library
+from ..store import Store
+from .access import FACILITATOR
+
+GROUP_MIN, GROUP_MAX = 4, 8  # members per group, facilitator not counted
+MAX_GROUPS = 5
+PROFILE_FIELDS = ("unit", "department", "profession", "level", "gender", "age_band")
+#: Attributes the diversity chart compares across groups (METHOD.md: membership principles).
+DIVERSITY_FIELDS = ("department", "level", "profession", "gender")
+#: Roles a person in a group may hold; facilitator and outside expert are not group members.
+NON_MEMBER_ROLES = ("facilitator", "expert")
+MAX_PROFILE = 120
+MAX_SUBTASK = 400
+
+
+@dataclass(frozen=True)
+class Check:
+    """A check the facilitator should look at (``message_id`` with ``params``)."""
+
+    message_id: str
+    params: dict
+
+    def translated(self, _) -> str:
+        return _(self.message_id, **self.params)
+
+
+class TeamsService:
+    def __init__(self, store: Store, library: Library):
+        self.store = store
+        self.library = library
+
+    # -- roles ---------------------------------------------------------------------------
+    def roles(self) -> tuple[Item, ...]:
+        return self.library.items("roles")
+
+    def role(self, key: str) -> Item:
+        return self.library.item("roles", key)
+
+    # -- changes by the facilitator ------------------------------------------------------
+    def _member(self, workshop: Workshop, member_id: int) -> Member:
+        try:
+            member = self.store.find_member(int(member_id))
+        except (NotFound, TypeError, ValueError):
+            raise InvalidInput(N_("That person is not on the roster any more.")) from None
+        if member.workshop_id != workshop.id:
+            raise InvalidInput(N_("That person is not on the roster any more."))
+        return member
+
+    def assign(self, workshop: Workshop, member_id: int, group_id: int | None) -> Member:
+        """Move a person to a group (None: not in a group yet)."""
+        if group_id is not None and group_id not in {g.id for g in self.store.find_groups(workshop.id)}:
+            raise InvalidInput(N_("Choose your group."))
+        self._member(workshop, member_id)
+        return self.store.update_member(FACILITATOR, int(member_id), group_id=group_id)
+
+    def set_role(self, workshop: Workshop, member_id: int, role: str) -> Member:
+        try:
+            self.role(role)
+        except LibraryError:
+            raise InvalidInput(N_("Choose one of the roles.")) from None
+        self._member(workshop, member_id)
+        return self.store.update_member(FACILITATOR, int(member_id), role=role)
+
+    def set_subtask(self, actor: str, workshop: Workshop, member_id: int, text: str) -> Member:
+        """A member's own sub-task; the member or the facilitator writes it."""
+        self._member(workshop, member_id)
+        text = (text or "").strip()
+        if len(text) > MAX_SUBTASK:
+            raise InvalidInput(N_("A sub-task holds at most {n} characters."), n=MAX_SUBTASK)
+        return self.store.update_member(actor, int(member_id), subtask=text or None)
+
+    def set_profile(self, workshop: Workshop, member_id: int, **profile) -> Member:
+        unknown = set(profile) - set(PROFILE_FIELDS)
+        if unknown:
+            raise InvalidInput(N_("Unknown roster column: {name}"), name=", ".join(sorted(unknown)))
+        clean = {}
+        for key, value in profile.items():
+            value = " ".join(str(value or "").split())
+            if len(value) > MAX_PROFILE:
+                raise InvalidInput(N_("A roster entry holds at most {n} characters."), n=MAX_PROFILE)
+            clean[key] = value or None
+        self._member(workshop, member_id)
+        return self.store.update_member(FACILITATOR, int(member_id), **clean)
+
+    # -- checks --------------------------------------------------------------------------
+    def checks(self, workshop: Workshop) -> list[Check]:
+        """What the facilitator should look at: group sizes, group count, missing sub-tasks,
+        people in no group, groups without a leader."""
+        out: list[Check] = []
+        groups = self.store.find_groups(workshop.id)
+        members = [m for m in self.store.find_members(workshop.id) if m.role not in NON_MEMBER_ROLES]
+        if len(groups) > MAX_GROUPS:
+            out.append(Check(N_("{n} groups: a class has at most {max}."),
+                                {"n": len(groups), "max": MAX_GROUPS}))
+        for group in groups:
+            people = [m for m in members if m.group_id == group.id]
+            if not GROUP_MIN <= len(people) <= GROUP_MAX:
+                out.append(Check(
+                    N_("{group} has {n} members; a group works best with {low} to {high}."),
+                    {"group": group.name, "n": len(people), "low": GROUP_MIN, "high": GROUP_MAX}))
+            if people and not any(m.role == "group_leader" for m in people):
+                out.append(Check(N_("{group} has no group leader yet."), {"group": group.name}))
+        unplaced = [m.name for m in members if m.group_id is None]
+        if unplaced:
+            out.append(Check(N_("Not in a group yet: {names}"), {"names": ", ".join(unplaced)}))
+        no_task = [m.name for m in members if m.group_id is not None and not m.subtask]
+        if no_task:
+            out.append(Check(N_("No sub-task yet: {names}"), {"names": ", ".join(no_task)}))
+        return out
+
+    def without_subtask(self, workshop: Workshop) -> list[Member]:
+        return [m for m in self.store.find_members(workshop.id)
+                if m.role not in NON_MEMBER_ROLES and not m.subtask]
+
+    def diversity(self, workshop: Workshop) -> dict[int, dict[str, dict[str, int]]]:
+        """Group id → attribute → value → head count (empty values counted as "")."""
+        out: dict[int, dict[str, dict[str, int]]] = {}
+        for m in self.store.find_members(workshop.id):
+            if m.group_id is None or m.role in NON_MEMBER_ROLES:
+                continue
+            per = out.setdefault(m.group_id, {f: {} for f in DIVERSITY_FIELDS})
+            for f in DIVERSITY_FIELDS:
+                value = getattr(m, f) or ""
+                per[f][value] = per[f].get(value, 0) + 1
+        return out
