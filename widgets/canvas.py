@@ -1,34 +1,84 @@
 """The generic canvas board: columns of cards, drawn from a canvas definition in data/.
 
-Members add, edit and delete cards of their own group; the projector shows the same board
-read-only. ``refresh()`` redraws only the cards that changed, so a half-typed card elsewhere on
-the page is never lost.
+What a column offers comes from its definition: typed fields, a link to a card of another
+column, "why?" drill-down, scores on criteria, dot votes, fist-to-five, the group's decision,
+private writing until the facilitator reveals. Members work on their own group's board; the
+projector shows the same board read-only. ``refresh()`` redraws only what changed, so a
+half-typed card elsewhere on the page is never lost.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import ipywidgets as w
 
-from actionlab.db.models import Card, Group, Workshop
+from actionlab.db.models import Card, Group, Member, Workshop
+from actionlab.errors import ActionlabError
 from actionlab.library import CanvasDef, ColumnDef
 from actionlab.services import Workbook
-from actionlab.services.canvas import Author
+from actionlab.services.canvas import Author, EditConflict
 from actionlab.services.live import ChangeBatch
+from actionlab.services.options import revealed
+from actionlab.services.scoring import CONSENSUS, FIST_HIGH, FIST_LOW, CardScore, Consensus
+from actionlab.services.voting import Tally
 
+from .cardform import CardForm, short
 from .common import MessageLine, button, esc, guarded, html_box, local_time, wb
+
+#: Entities whose changes redraw a board.
+BOARD_ENTITIES = ("card", "vote", "score", "member")
+
+
+@dataclass
+class BoardData:
+    """What one refresh of a board reads, once for all its cards."""
+
+    cards: list[Card]
+    members: list[Member]
+    tally: Tally | None = None
+    mine: dict[tuple[int, str], int] = field(default_factory=dict)
+    summaries: dict[str, dict[int, CardScore]] = field(default_factory=dict)
+    consensus: dict[int, Consensus] = field(default_factory=dict)
+    by_id: dict[int, Card] = field(default_factory=dict)
 
 
 class CardView:
-    def __init__(self, board: CanvasBoard, card: Card):
-        self.board = board
+    def __init__(self, column: ColumnView, card: Card):
+        self.column = column
+        self.board = board = column.board
         _ = board._
+        col = column.column
         self.card = card
+        self._loading = False
         self.text = html_box("", "wb-card-text")
+        self.details = html_box("", "wb-card-details")
         self.meta = html_box("", "wb-card-meta")
-        parts: list[w.Widget] = [self.text, self.meta]
+        parts: list[w.Widget] = [self.text, self.details]
+        self.votes = html_box("", "wb-card-votes") if col.vote else None
+        self.scores = html_box("", "wb-card-scores") if col.score or col.consensus else None
         if board.editable:
-            self.editor = wb(w.Textarea(layout=w.Layout(width="100%", height="4.5em")),
-                             "wb-card-editor")
+            if col.vote:
+                self.vote_up = button("+1", "wb-vote-add")
+                self.vote_down = button("−1", "wb-vote-remove")
+                self.vote_up.on_click(lambda _b: self._vote(True))
+                self.vote_down.on_click(lambda _b: self._vote(False))
+                parts.append(wb(w.HBox([self.votes, self.vote_up, self.vote_down]), "wb-vote"))
+            self.pickers: dict[str, w.Dropdown] = {}
+            rows = []
+            for crit in (col.score.criteria if col.score else ()):
+                rows.append(self._picker(crit.key, crit.title(board.lang), col.score.low,
+                                         col.score.high))
+            if col.consensus:
+                rows.append(self._picker(CONSENSUS, _("Fist to five"), FIST_LOW, FIST_HIGH))
+            if rows:
+                parts.append(wb(w.VBox(rows + [self.scores]), "wb-score"))
+        else:
+            parts += [x for x in (self.votes, self.scores) if x is not None]
+        parts.append(self.meta)
+        if board.editable:
+            self.form = CardForm(col, board.lang, _)
+            self.form.text.add_class("wb-card-editor")
             self.save = button(_("Save"), "wb-card-save", style="primary")
             self.cancel = button(_("Cancel"), "wb-card-cancel")
             self.edit = button(_("Edit"), "wb-card-edit")
@@ -41,49 +91,225 @@ class CardView:
             self.delete.on_click(lambda _b: self._show("confirm"))
             self.keep.on_click(lambda _b: self._show("view"))
             self.confirm.on_click(lambda _b: self._delete())
-            self.actions = wb(w.HBox([self.edit, self.delete]), "wb-card-actions")
-            self.editing = wb(w.VBox([self.editor, w.HBox([self.save, self.cancel])]),
+            buttons = [self.edit, self.delete]
+            if col.why:
+                self.why = button(_("Why?"), "wb-card-why")
+                self.why.on_click(lambda _b: self._show("why"))
+                self.why_text = wb(w.Textarea(placeholder=_("Why does this happen?"),
+                                              layout=w.Layout(width="100%", height="3.5em")),
+                                   "wb-why-text")
+                self.why_save = button(_("Add the answer"), "wb-why-save", style="primary")
+                self.why_cancel = button(_("Cancel"), "wb-why-cancel")
+                self.why_save.on_click(lambda _b: self._ask_why())
+                self.why_cancel.on_click(lambda _b: self._show("view"))
+                buttons.append(self.why)
+            if col.decide is not None and board.may_decide:
+                self.decide = button(col.decide(board.lang), "wb-card-decide")
+                self.decide.on_click(lambda _b: self._decide())
+                buttons.append(self.decide)
+            self.actions = wb(w.HBox(buttons, layout=w.Layout(flex_flow="row wrap")),
+                              "wb-card-actions")
+            self.editing = wb(w.VBox([self.form.widget, w.HBox([self.save, self.cancel])]),
                               "wb-card-editing")
             self.confirming = wb(w.HBox([self.confirm, self.keep]), "wb-card-confirming")
             self.controls = w.VBox([self.actions])
             parts.append(self.controls)
         self.widget = wb(w.VBox(parts), "wb-card")
-        self.update(card)
+        self.mode = "view"
 
-    def update(self, card: Card) -> None:
+    def _picker(self, criterion: str, label: str, low: int, high: int) -> w.Widget:
+        picker = wb(w.Dropdown(options=[("–", None)] + [(str(v), v) for v in range(low, high + 1)],
+                               value=None, layout=w.Layout(width="5em")),
+                    "wb-score-input", f"wb-score-{criterion}")
+        picker.observe(lambda ch, c=criterion: self._score(c, ch["new"]), names="value")
+        self.pickers[criterion] = picker
+        return wb(w.HBox([html_box(f'<span class="wb-score-label">{esc(label)}</span>'), picker]),
+                  "wb-score-row")
+
+    # -- drawing -------------------------------------------------------------------------
+    def update(self, card: Card, data: BoardData) -> None:
         self.card = card
-        _ = self.board._
+        board, col, _ = self.board, self.column.column, self.board._
         self.text.value = f'<div class="wb-card-body">{esc(card.text)}</div>'
-        author = self.board.author_name(card.author_id)
-        when = local_time(card.created_at)
+        self.details.value = self._details(card, data)
+        author = board.author_name(card.author_id)
         edited = (
             " · " + _("edited {time}", time=local_time(card.updated_at))
-            if card.updated_at and card.updated_at != card.created_at
-            else ""
+            if card.updated_at and card.updated_at != card.created_at else ""
         )
-        self.meta.value = f'<div class="wb-card-byline">{esc(author)} · {esc(when)}{esc(edited)}</div>'
+        self.meta.value = (f'<div class="wb-card-byline">{esc(author)} · '
+                           f'{esc(local_time(card.created_at))}{esc(edited)}</div>')
+        classes = set(self.widget._dom_classes)
+        for cls, on in (("wb-card-is-decided", card.decided),
+                        ("wb-card-is-incomplete", bool(board.workbook.canvas.missing_fields(card, col)))):
+            if on and cls not in classes:
+                self.widget.add_class(cls)
+            elif not on and cls in classes:
+                self.widget.remove_class(cls)
+        if self.votes is not None and data.tally is not None:
+            self.votes.value = self._votes_html(card, data.tally)
+        if self.scores is not None:
+            self.scores.value = self._scores_html(card, data)
+        if board.editable:
+            self._loading = True
+            try:
+                voter = board.voter_id
+                for criterion, picker in self.pickers.items():
+                    picker.value = data.mine.get((card.id, criterion)) if voter else None
+            finally:
+                self._loading = False
+            if col.decide is not None and board.may_decide:
+                self.decide.description = (_("Undo decision") if card.decided
+                                           else col.decide(board.lang))
 
+    def _details(self, card: Card, data: BoardData) -> str:
+        board, col, _ = self.board, self.column.column, self.board._
+        lang = board.lang
+        parts = []
+        if card.decided:
+            parts.append(f'<div class="wb-card-decided">✔ {esc(_("Agreed by the group"))}</div>')
+        values = card.fields or {}
+        items = []
+        names = {m.id: m.name for m in data.members}
+        for f in col.fields:
+            value = values.get(f.key)
+            if value in (None, ""):
+                continue
+            if f.type == "choice":
+                shown = f.option_title(value, lang)
+            elif f.type == "member":
+                shown = names.get(value) or board.author_name(value)
+            else:
+                shown = str(value)
+            items.append(f'<span class="wb-card-field wb-card-field-{esc(f.key)}">'
+                         f'<b>{esc(f.title(lang))}</b> {esc(shown)}</span>')
+        if items:
+            parts.append(f'<div class="wb-card-fields">{"".join(items)}</div>')
+        missing = board.workbook.canvas.missing_fields(card, col)
+        if missing:
+            names_missing = "、".join(f.title(lang) for f in missing) if lang == "zh" else \
+                ", ".join(f.title(lang) for f in missing)
+            parts.append(f'<div class="wb-card-incomplete">{esc(_("Incomplete: {fields}", fields=names_missing))}</div>')
+        if card.parent_id:
+            parent = data.by_id.get(card.parent_id)
+            if parent is not None:
+                parts.append(f'<div class="wb-card-parent">↳ {esc(short(parent.text, 60))}</div>')
+        return "".join(parts)
+
+    def _votes_html(self, card: Card, tally: Tally) -> str:
+        _ = self.board._
+        n = tally.counts.get(card.id, 0)
+        out = f'<span class="wb-vote-count" title="{esc(_("votes"))}">● {n}</span>'
+        if not tally.rules.anonymous and n:
+            names = ", ".join(
+                f"{self.board.author_name(mid)}×{k}" if k > 1 else self.board.author_name(mid)
+                for mid, k in tally.voters.get(card.id, {}).items())
+            out += f' <span class="wb-vote-names">{esc(names)}</span>'
+        voter = self.board.voter_id
+        if self.board.editable and voter is not None:
+            mine = tally.mine(card.id, voter)
+            if mine:
+                out += f' <span class="wb-vote-mine">{esc(_("yours: {n}", n=mine))}</span>'
+        return out
+
+    def _scores_html(self, card: Card, data: BoardData) -> str:
+        board, col, _ = self.board, self.column.column, self.board._
+        parts = []
+        summary = data.summaries.get(col.key, {}).get(card.id)
+        if col.score is not None:
+            if summary is None:
+                parts.append(f'<span class="wb-score-none">{esc(_("not scored yet"))}</span>')
+            else:
+                means = " · ".join(
+                    f"{c.title(board.lang)} {summary.means[c.key]:.1f}"
+                    for c in col.score.criteria if c.key in summary.means)
+                total = f"{summary.total:.2f}" if summary.total is not None else "–"
+                parts.append(
+                    f'<span class="wb-score-total">{esc(_("Score {total}", total=total))}</span> '
+                    f'<span class="wb-score-raters">{esc(_("({n} scored)", n=summary.raters))}</span>'
+                    f'<div class="wb-score-means">{esc(means)}</div>')
+        if col.consensus:
+            result = data.consensus.get(card.id)
+            if result is None or not result.hands:
+                parts.append(f'<div class="wb-consensus wb-consensus-none">{esc(_("No hands shown yet"))}</div>')
+            else:
+                hist = " ".join(f"{v}:{n}" for v, n in zip(range(FIST_LOW, FIST_HIGH + 1),
+                                                           result.histogram(), strict=True) if n)
+                verdict = (_("consensus: everyone at 3 or more") if result.agreed
+                           else _("no consensus yet: lowest hand {low}", low=result.low))
+                cls = "wb-consensus-yes" if result.agreed else "wb-consensus-no"
+                parts.append(f'<div class="wb-consensus {cls}">✋ {esc(hist)} · {esc(verdict)}</div>')
+        return "".join(parts)
+
+    # -- actions -------------------------------------------------------------------------
     def _show(self, mode: str) -> None:
-        self.controls.children = {
-            "view": [self.actions],
-            "edit": [self.editing],
-            "confirm": [self.confirming],
-        }[mode]
+        self.mode = mode
+        children = {"view": [self.actions], "edit": [self.editing],
+                    "confirm": [self.confirming]}
+        if mode == "why":
+            self.why_text.value = ""
+            children["why"] = [self.why_text, w.HBox([self.why_save, self.why_cancel])]
+        self.controls.children = children[mode]
 
     def _start_edit(self) -> None:
-        self.editor.value = self.card.text
+        self.form.set_members(self.board.group_members)
+        self.form.set_parents(self.board.parents_for(self.column.column))
+        self.form.load(self.card)
+        self.base = self.card
         self._show("edit")
 
     def _save(self) -> None:
-        card = guarded(self.board.message, self.board.workbook.canvas.edit_card,
-                       self.board.author, self.card.id, self.editor.value)
-        if card is not None:
-            self.update(card)
-            self._show("view")
+        text, fields, parent = self.form.values()
+        board = self.board
+        try:
+            board.workbook.canvas.edit_card(board.author, self.card.id, text, fields=fields,
+                                            parent_id=parent, base=self.base)
+        except EditConflict as exc:
+            # Nothing is overwritten: their version shows on the card, the person's own text
+            # stays in the editor, and saving again puts it over theirs.
+            board.message.error(exc)
+            self.base = exc.current
+            board.refresh()
+            return
+        except ActionlabError as exc:
+            board.message.error(exc)
+            return
+        board.message.clear()
+        self._show("view")
+        board.refresh()
 
     def _delete(self) -> None:
         guarded(self.board.message, self.board.workbook.canvas.delete_card,
                 self.board.author, self.card.id)
+        self.board.refresh()
+
+    def _ask_why(self) -> None:
+        card = guarded(self.board.message, self.board.workbook.canvas.ask_why,
+                       self.board.author, self.card.id, self.why_text.value)
+        if card is not None:
+            self._show("view")
+            self.board.refresh()
+
+    def _decide(self) -> None:
+        guarded(self.board.message, self.board.workbook.canvas.decide, self.board.author,
+                self.card.id, not self.card.decided)
+        self.board.refresh()
+
+    def _vote(self, up: bool) -> None:
+        voting = self.board.workbook.voting
+        action = voting.vote if up else voting.unvote
+        guarded(self.board.message, action, self.board.author, self.card.id,
+                self.board.proxy_id)
+        self.board.refresh()
+
+    def _score(self, criterion: str, value) -> None:
+        if self._loading:
+            return
+        done = guarded(self.board.message, self.board.workbook.scoring.score, self.board.author,
+                       self.card.id, criterion, value, self.board.proxy_id)
+        if done is None and self.board.message.widget.value:
+            self.board.refresh()  # put the stored value back
+            return
         self.board.refresh()
 
 
@@ -93,52 +319,68 @@ class ColumnView:
         _ = board._
         self.column = column
         lang = board.lang
+        hint = "" if board.compact else f'<div class="wb-column-hint">{esc(column.hint(lang))}</div>'
+        private = (f'<div class="wb-column-private">🔒 {esc(_("Written privately until the facilitator reveals"))}</div>'
+                   if column.private else "")
         self.header = html_box(
-            f'<div class="wb-column-title">{esc(column.title(lang))}</div>'
-            + ("" if board.compact else f'<div class="wb-column-hint">{esc(column.hint(lang))}</div>'),
+            f'<div class="wb-column-title">{esc(column.title(lang))}</div>{hint}{private}',
             "wb-column-header",
         )
         self.count = html_box("", "wb-column-count")
+        self.extra = html_box("", "wb-column-extra")
         self.list = wb(w.VBox([]), "wb-card-list")
         self.views: dict[int, CardView] = {}
-        parts: list[w.Widget] = [self.header, self.count, self.list]
+        parts: list[w.Widget] = [self.header, self.count, self.extra, self.list]
         if board.editable:
-            self.add_text = wb(
-                w.Textarea(placeholder=_("New card…"), layout=w.Layout(width="100%", height="4.5em")),
-                "wb-add-text",
-            )
+            self.form = CardForm(column, lang, _, placeholder=_("New card…"))
+            self.add_text = self.form.text
+            self.add_text.add_class("wb-add-text")
             self.add_button = button(_("Add card"), "wb-add-button", style="primary")
             self.add_button.on_click(lambda _b: self._add())
-            parts.append(wb(w.VBox([self.add_text, self.add_button]), "wb-add"))
+            parts.append(wb(w.VBox([self.form.widget, self.add_button]), "wb-add"))
         self.widget = wb(w.VBox(parts), "wb-column", f"wb-column-{column.key}")
 
     def _add(self) -> None:
         b = self.board
+        text, fields, parent = self.form.values()
         card = guarded(b.message, b.workbook.canvas.add_card, b.author, b.workshop, b.group.id,
-                       b.canvas.key, self.column.key, self.add_text.value)
+                       b.canvas.key, self.column.key, text, fields=fields, parent_id=parent)
         if card is not None:
-            self.add_text.value = ""
+            self.form.clear()
             b.refresh()
 
-    def set_cards(self, cards: list[Card]) -> None:
+    def set_cards(self, cards: list[Card], data: BoardData, hidden: int = 0) -> None:
         seen = set()
         for card in cards:
             seen.add(card.id)
             view = self.views.get(card.id)
             if view is None:
-                self.views[card.id] = CardView(self.board, card)
-            elif (view.card.text, view.card.updated_at) != (card.text, card.updated_at):
-                view.update(card)
+                view = self.views[card.id] = CardView(self, card)
+            view.update(card, data)
         for gone in set(self.views) - seen:
             del self.views[gone]
         children = tuple(self.views[c.id].widget for c in cards)
         if children != self.list.children:
             self.list.children = children
         _ = self.board._
-        self.count.value = (
-            f'<span class="wb-count">{len(cards)}</span>' if cards
-            else f'<span class="wb-empty">{esc(_("No cards yet"))}</span>'
-        )
+        count = (f'<span class="wb-count">{len(cards)}</span>' if cards
+                 else f'<span class="wb-empty">{esc(_("No cards yet"))}</span>')
+        if hidden:
+            count += (f' <span class="wb-private-count">'
+                      f'{esc(_("{n} written privately, not revealed yet", n=hidden))}</span>')
+        warning = self.board.workbook.canvas.count_warning(data.cards, self.column)
+        if warning is not None:
+            low, high = warning
+            expected = (_("Expected {n} card(s)", n=low) if low == high
+                        else _("Expected {low} to {high} cards", low=low, high=high))
+            count += f' <span class="wb-column-warning">⚠ {esc(expected)}</span>'
+
+        self.count.value = count
+        if self.column.subtasks:
+            self.extra.value = self.board.subtasks_html(data.members)
+        if self.board.editable:
+            self.form.set_members(data.members)
+            self.form.set_parents(self.board.parents_for(self.column))
 
 
 class MemberNames:
@@ -152,11 +394,13 @@ class MemberNames:
         self.workbook = workbook
         self.workshop = workshop
         self._revision = -1
+        self.members: list[Member] = []
         self._names: dict[int, str] = {}
         self.reload()
 
     def reload(self) -> None:
-        self._names = {m.id: m.name for m in self.workbook.workshops.members(self.workshop)}
+        self.members = self.workbook.workshops.members(self.workshop)
+        self._names = {m.id: m.name for m in self.members}
 
     def on_changes(self, batch: ChangeBatch) -> None:
         last = batch.changes[-1].revision if batch.changes else self._revision
@@ -166,6 +410,9 @@ class MemberNames:
 
     def get(self, member_id: int) -> str | None:
         return self._names.get(member_id)
+
+    def of_group(self, group_id: int) -> list[Member]:
+        return [m for m in self.members if m.group_id == group_id]
 
 
 class CanvasBoard:
@@ -185,32 +432,164 @@ class CanvasBoard:
         self.lang = workshop.lang
         self.message = MessageLine(_)
         self.names = names or MemberNames(workbook, workshop)
+        self.may_decide = self.editable and workbook.canvas.may_decide(author)
+        self._parents: dict[str, list[Card]] = {}
+        self.proxy: w.Dropdown | None = None
+        self.status = html_box("", "wb-board-status")
+        top: list[w.Widget] = []
+        if not compact:
+            top.append(html_box(
+                f'<div class="wb-canvas-title">{esc(canvas.title(self.lang))}</div>'
+                f'<div class="wb-canvas-intro">{esc(canvas.intro(self.lang))}</div>',
+                "wb-canvas-header"))
+        self.needs_voter = any(c.vote or c.score or c.consensus for c in canvas.columns)
+        if self.editable and author.is_facilitator and self.needs_voter:
+            self.proxy = wb(w.Dropdown(options=[("—", None)], value=None,
+                                       layout=w.Layout(width="auto")), "wb-proxy-select")
+            self.proxy.observe(lambda _c: self.refresh(), names="value")
+            top.append(wb(w.HBox([
+                html_box(f'<span class="wb-label">{esc(_("Votes and scores for"))}</span>'),
+                self.proxy]), "wb-proxy"))
+        self.compare = html_box("", "wb-compare")
+        self.map = html_box("", "wb-strategy-map")
         self.columns = [ColumnView(self, col) for col in canvas.columns]
-        title = "" if compact else (
-            f'<div class="wb-canvas-title">{esc(canvas.title(self.lang))}</div>'
-            f'<div class="wb-canvas-intro">{esc(canvas.intro(self.lang))}</div>'
-        )
         self.widget = wb(
-            w.VBox([
-                html_box(title, "wb-canvas-header"),
-                self.message.widget,
+            w.VBox(top + [
+                self.message.widget, self.status, self.compare,
                 wb(w.Box([c.widget for c in self.columns]), "wb-columns"),
+                self.map,
             ]),
             "wb-canvas", f"wb-canvas-{canvas.key}", "wb-canvas-compact" if compact else "wb-canvas-full",
         )
         self.refresh()
+
+    # -- who ------------------------------------------------------------------------------
+    @property
+    def proxy_id(self) -> int | None:
+        """Whom votes and scores are for when the facilitator enters them (None: oneself)."""
+        return self.proxy.value if self.proxy is not None else None
+
+    @property
+    def voter_id(self) -> int | None:
+        if not self.editable:
+            return None
+        return self.proxy_id if self.author.is_facilitator else self.author.member_id
+
+    @property
+    def group_members(self) -> list[Member]:
+        return self.names.of_group(self.group.id)
 
     def author_name(self, member_id: int | None) -> str:
         if member_id is None:
             return self._("Facilitator")
         return self.names.get(member_id) or self._("(left)")
 
+    def parents_for(self, column: ColumnDef) -> list[Card]:
+        return self._parents.get(column.key, [])
+
+    # -- reading ---------------------------------------------------------------------------
+    def _read(self) -> BoardData:
+        wb_, ws, gid, key = self.workbook, self.workshop, self.group.id, self.canvas.key
+        cards = wb_.canvas.cards(ws, gid, key)
+        data = BoardData(cards=cards, members=self.group_members)
+        data.by_id = {c.id: c for c in cards}
+        if any(c.vote for c in self.canvas.columns):
+            data.tally = wb_.voting.tally(ws, gid, key)
+        if any(c.score or c.consensus for c in self.canvas.columns):
+            voter = self.voter_id
+            if voter is not None:
+                data.mine = wb_.scoring.mine(ws, gid, key, voter)
+            for col in self.canvas.columns:
+                if col.score:
+                    data.summaries[col.key] = wb_.scoring.summary(ws, gid, key, col.key)
+            data.consensus = wb_.scoring.consensus(ws, gid, key)
+        self._parents = {}
+        outside = [c.link_to for c in self.canvas.columns if c.link_to and "." in c.link_to]
+        other = wb_.canvas.cards(ws, gid) if outside else cards
+        for col in self.canvas.columns:
+            if col.link_to:
+                target, target_col = wb_.library.column(col.link_to, key)
+                self._parents[col.key] = [c for c in other if c.canvas == target.key
+                                          and c.column == target_col.key]
+                data.by_id.update({c.id: c for c in self._parents[col.key]})
+        return data
+
     def refresh(self) -> None:
-        cards = self.workbook.canvas.cards(self.workshop, self.group.id, self.canvas.key)
+        data = self._read()
+        if self.proxy is not None:
+            from .cardform import _set_options
+
+            _set_options(self.proxy, [("—", None)] + [(m.name, m.id) for m in data.members])
+        visible = self.workbook.canvas.visible(self.workshop, data.cards, self.author)
         for col in self.columns:
-            col.set_cards([c for c in cards if c.column == col.column.key])
+            shown = [c for c in visible if c.column == col.column.key]
+            hidden = 0
+            if col.column.private and not revealed(self.workshop, self.canvas.key, col.column.key):
+                hidden = sum(1 for c in data.cards if c.column == col.column.key) - len(shown)
+            col.set_cards(shown, data, hidden)
+        self.status.value = self._status_html(data)
+        self.compare.value = self._compare_html(data) if self.canvas.compare else ""
+        self.map.value = self._map_html() if self.canvas.map else ""
+
+    def _status_html(self, data: BoardData) -> str:
+        _ = self._
+        if data.tally is None or not self.editable:
+            return ""
+        voter = self.voter_id
+        if voter is None:
+            return f'<div class="wb-vote-status">{esc(_("Choose whom you are voting for."))}</div>'
+        rules = data.tally.rules
+        return (f'<div class="wb-vote-status">'
+                f'{esc(_("Votes left: {left} of {budget} (at most {cap} per card)", left=data.tally.left(voter), budget=rules.budget, cap=rules.cap))}'
+                f'</div>')
+
+    def _compare_html(self, data: BoardData) -> str:
+        _ = self._
+        first, agreed = self.canvas.compare
+        def texts(cards):
+            return "".join(f'<li>{esc(c.text)}</li>' for c in cards) or \
+                f'<li class="wb-empty">{esc(_("not yet"))}</li>'
+        originals = [c for c in data.cards if c.column == first]
+        decided = [c for c in data.cards if c.column == agreed and c.decided]
+        return (
+            f'<div class="wb-compare-box">'
+            f'<div class="wb-compare-first"><div class="wb-compare-title">{esc(self.canvas.column(first).title(self.lang))}</div><ul>{texts(originals)}</ul></div>'
+            f'<div class="wb-compare-arrow">→</div>'
+            f'<div class="wb-compare-agreed"><div class="wb-compare-title">{esc(_("Agreed"))}: {esc(self.canvas.column(agreed).title(self.lang))}</div><ul>{texts(decided)}</ul></div>'
+            f'</div>'
+        )
+
+    def _map_html(self) -> str:
+        _ = self._
+        tree = self.workbook.canvas.map_tree(self.workshop, self.group.id, self.canvas.map)
+        titles = [self.workbook.library.column(ref)[1].title(self.lang) for ref in self.canvas.map]
+
+        def node(n) -> str:
+            mark = " wb-map-decided" if n.card.decided else ""
+            kids = "".join(node(c) for c in n.children)
+            return (f'<li class="wb-map-node wb-map-level-{n.level}{mark}">'
+                    f'<span class="wb-map-kind">{esc(titles[n.level])}</span> {esc(n.card.text)}'
+                    + (f"<ul>{kids}</ul>" if kids else "") + "</li>")
+
+        body = "".join(node(n) for n in tree) or f'<li class="wb-empty">{esc(_("The map fills in as goals, strategies and actions are linked."))}</li>'
+        return (f'<div class="wb-map"><div class="wb-map-title">{esc(_("Strategy map"))}</div>'
+                f'<ul class="wb-map-tree">{body}</ul></div>')
+
+    def subtasks_html(self, members: list[Member]) -> str:
+        _ = self._
+        rows = []
+        for m in members:
+            if m.subtask:
+                rows.append(f'<li><b>{esc(m.name)}</b>: {esc(m.subtask)}</li>')
+            else:
+                rows.append(f'<li class="wb-no-subtask"><b>{esc(m.name)}</b>: {esc(_("no sub-task yet"))}</li>')
+        body = "".join(rows) or f'<li class="wb-empty">{esc(_("nobody yet"))}</li>'
+        return (f'<div class="wb-subtasks"><div class="wb-subtasks-title">{esc(_("Sub-tasks"))}</div>'
+                f'<ul>{body}</ul></div>')
 
     def on_changes(self, batch: ChangeBatch) -> None:
         self.names.on_changes(batch)  # reloads at most once per batch, even when shared
-        if batch.touches("card", self.group.id):
+        if any(batch.touches(e, self.group.id) for e in BOARD_ENTITIES) or batch.touches("workshop"):
+            if batch.touches("workshop"):
+                self.workshop = self.workbook.store.find_workshop_by_id(self.workshop.id)
             self.refresh()

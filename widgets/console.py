@@ -76,7 +76,7 @@ class ConsolePage:
         self.export = button(_("Export record"), "wb-export-button")
         self.export.on_click(lambda _b: self._export())
         self.download = html_box("", "wb-export-download")
-        self.detail = wb(
+        overview = wb(
             w.VBox([
                 self.info,
                 html_box(f'<h3>{esc(_("Who has joined"))}</h3>'),
@@ -85,8 +85,13 @@ class ConsolePage:
                 w.HBox([self.fmt, self.export]),
                 self.download,
             ]),
-            "wb-workshop-detail",
+            "wb-workshop-overview",
         )
+        self.facilitate = None
+        self.teams = None
+        self.tabs = wb(w.Tab(children=[overview, w.VBox([]), w.VBox([])],
+                             titles=[_("Workshop"), _("Canvases"), _("Teams")]), "wb-console-tabs")
+        self.detail = wb(w.VBox([self.tabs]), "wb-workshop-detail")
         self.widget = wb(
             w.VBox([
                 html_box(f'<h2 class="wb-page-title" data-title="{esc(_("Facilitator console"))}">'
@@ -140,12 +145,22 @@ class ConsolePage:
         self.download.value = ""
         self._show_info()
         self._show_roster()
+        self._panels()
         if self.loop is not None:
             self.loop.stop()
         self.loop = LiveLoop(self.workbook.feed(self.workshop.id), self.settings.poll_interval)
         self.loop.subscribe(self.on_changes)
         if self._started:
             self.loop.start()
+
+    def _panels(self) -> None:
+        """The facilitator's canvases and teams panels for the chosen workshop."""
+        from .facilitate import FacilitatePanel
+        from .teams import TeamsPanel
+
+        self.facilitate = FacilitatePanel(self.workbook, self.workshop, self._)
+        self.teams = TeamsPanel(self.workbook, self.workshop, self._)
+        self.tabs.children = [self.tabs.children[0], self.facilitate.widget, self.teams.widget]
 
     def _show_info(self) -> None:
         _ = self._
@@ -189,6 +204,9 @@ class ConsolePage:
     def on_changes(self, batch: ChangeBatch) -> None:
         if batch.touches("member") or batch.touches("workshop"):
             self._show_roster()
+        for panel in (self.facilitate, self.teams):
+            if panel is not None:
+                panel.on_changes(batch)
 
     def start(self) -> None:
         self._started = True

@@ -13,6 +13,7 @@ from actionlab.db.models import Member, Workshop
 from actionlab.errors import AccessDenied
 from actionlab.i18n import translator
 from actionlab.services import Workbook
+from actionlab.services.access import member_actor
 from actionlab.services.canvas import Author
 from actionlab.settings import Settings
 from actionlab.urls import member_url
@@ -138,11 +139,31 @@ class ParticipantPage:
         else:
             boards = wb(w.Tab(children=[b.widget for b in self.boards],
                               titles=[c.title(workshop.lang) for c in canvases]), "wb-canvas-tabs")
-        self.body.children = [header, boards, keep]
+        self.body.children = [header, self._subtask_box(workshop, member), boards, keep]
         self.loop = LiveLoop(feed, self.settings.poll_interval)
         for board in self.boards:
             self.loop.subscribe(board.on_changes)
         self.start()
+
+    def _subtask_box(self, workshop: Workshop, member: Member) -> w.Widget:
+        """The member's own sub-task (子课题): every member owns one."""
+        _ = self._
+        message = MessageLine(_)
+        text = wb(w.Text(value=member.subtask or "", placeholder=_("What is your own part of the topic?"),
+                         continuous_update=False, layout=w.Layout(width="100%")), "wb-my-subtask")
+        save = button(_("Save my sub-task"), "wb-my-subtask-save")
+
+        def submit(_b=None):
+            done = guarded(message, self.workbook.teams.set_subtask, member_actor(member.id),
+                           workshop, member.id, text.value)
+            if done is not None:
+                message.notice(_("Saved."))
+
+        save.on_click(submit)
+        return wb(w.VBox([
+            html_box(f'<span class="wb-label">{esc(_("My sub-task"))}</span>'),
+            w.HBox([text, save]), message.widget,
+        ]), "wb-my-subtask-box")
 
     def start(self) -> None:
         if self.loop is not None:

@@ -46,12 +46,20 @@ class Author:
 FACILITATOR_AUTHOR = Author(None)
 
 
+@dataclass
+class MapNode:
+    """One card in a map drawn through card links (key problem → goals → strategies → actions)."""
+
+    card: Card
+    level: int
+    children: list[MapNode]
+
+
 class EditConflict(InvalidInput):
     """Someone else saved the card first; ``current`` is their version."""
 
     def __init__(self, current: Card):
-        super().__init__(N_("Someone else changed this card while you were editing. "
-                            "Their version is shown; your text is still in the editor."))
+        super().__init__(N_("Someone else changed this card while you were editing. Their version is shown; your text is still in the editor."))  # noqa: E501
         self.current = current
 
 
@@ -101,6 +109,24 @@ class CanvasService:
             c for c in self.store.find_cards(workshop.id, group_id=group_id, canvas=target.key)
             if c.column == target_col.key
         ]
+
+    def map_tree(self, workshop: Workshop, group_id: int, levels: tuple[str, ...]) -> list[MapNode]:
+        """The map of a group through card links: the top level's cards (only the decided ones
+        when the group has decided), each with the cards of the next level that link to it."""
+        cards = self.store.find_cards(workshop.id, group_id=group_id)
+        per_level: list[list[Card]] = []
+        for ref in levels:
+            canvas, column = self.library.column(ref)
+            per_level.append([c for c in cards if c.canvas == canvas.key and c.column == column.key])
+        if not per_level:
+            return []
+
+        def grow(card: Card, level: int) -> MapNode:
+            below = per_level[level + 1] if level + 1 < len(per_level) else []
+            return MapNode(card, level, [grow(c, level + 1) for c in below if c.parent_id == card.id])
+
+        top = [c for c in per_level[0] if c.decided] or per_level[0]
+        return [grow(c, 0) for c in top]
 
     @staticmethod
     def missing_fields(card: Card, column: ColumnDef) -> list[FieldDef]:

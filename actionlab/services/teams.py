@@ -11,6 +11,7 @@ from ..db.models import Member, Workshop
 from ..errors import InvalidInput, LibraryError, NotFound
 from ..i18n import N_
 from ..library import Item, Library
+from ..roster import RosterReport, read_roster
 from ..store import Store
 from .access import FACILITATOR
 
@@ -135,3 +136,23 @@ class TeamsService:
                 value = getattr(m, f) or ""
                 per[f][value] = per[f].get(value, 0) + 1
         return out
+
+    # -- roster import -------------------------------------------------------------------
+    def read_roster(self, workshop: Workshop, data: bytes, filename: str) -> RosterReport:
+        """Check a roster file (CSV or XLSX bytes) against the workshop; writes nothing."""
+        return read_roster(data, filename, groups=self.store.find_groups(workshop.id),
+                           roles=self.roles(), members=self.store.find_members(workshop.id))
+
+    def import_roster(self, workshop: Workshop, data: bytes, filename: str) -> RosterReport:
+        """Add everyone in a roster file, or nobody: a report with problems imports nothing.
+
+        People come in without a device (``token_hash`` None); they claim their entry when
+        they join with the same name in the same group. Raises :class:`InvalidInput` for a
+        file that cannot be read at all."""
+        report = self.read_roster(workshop, data, filename)
+        if report.problems:
+            return report
+        added = self.store.add_members(FACILITATOR, workshop.id,
+                                       [row.member_fields() for row in report.rows])
+        report.imported = len(added)
+        return report

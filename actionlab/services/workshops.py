@@ -113,12 +113,15 @@ class WorkshopService:
         group_ids = {g.id for g in self.store.find_groups(workshop.id)}
         if group_id not in group_ids:
             raise InvalidInput(N_("Choose your group."))
-        taken = {
-            m.name.casefold()
-            for m in self.store.find_members(workshop.id)
-            if m.group_id == group_id
-        }
-        if name.casefold() in taken:
+        same_name = [m for m in self.store.find_members(workshop.id)
+                     if m.group_id == group_id and m.name.casefold() == name.casefold()]
+        on_roster = [m for m in same_name if m.token_hash is None]
+        if on_roster:  # imported from the roster, no device yet: this person claims the entry
+            token = new_secret()
+            member = self.store.update_member("participant", on_roster[0].id,
+                                              token_hash=hash_secret(token))
+            return Joined(member, token)
+        if same_name:
             raise InvalidInput(N_("Someone in this group already uses the name {name}. Add an initial."),
                                name=name)
         token = new_secret()

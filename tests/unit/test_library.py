@@ -89,8 +89,56 @@ def test_canvas_keys_are_unique():
 
 def test_restructure_canvas_columns(library):
     canvas = library.canvas("restructure")
-    assert canvas.column_keys == ("symptoms", "problems", "causes", "key_problem")
+    assert canvas.column_keys == ("original", "symptoms", "problems", "causes", "restatements",
+                                  "key_problem")
     assert canvas.step == 5
+    assert canvas.column("causes").link_to == "problems" and canvas.column("causes").why == "causes"
+    assert canvas.column("restatements").private and canvas.column("restatements").vote
+    assert canvas.column("key_problem").decide is not None
+    assert canvas.compare == ("original", "key_problem")
+
+
+def test_topic_scoring_uses_the_six_criteria_of_the_method(library):
+    col = library.canvas("topic").column("candidates")
+    assert [c.key for c in col.score.criteria] == [
+        "important", "urgent", "complex", "feasible", "specific", "timely"]
+    assert col.score.criteria[0].title("zh") == library.item("criteria", "important").title("zh")
+    assert (col.score.low, col.score.high, col.score.weighted) == (1, 5, True)
+    assert col.field("kind").required and [o.key for o in col.field("kind").options] == [
+        "task", "project", "problem"]
+    assert library.canvas("topic").column("subtopics").count == (3, 5)
+
+
+def test_goals_actions_and_strategy_map_definitions(library):
+    goals = library.canvas("goals").column("goals")
+    assert goals.consensus and goals.link_to == "restructure.key_problem"
+    assert [f.key for f in goals.fields] == ["level", "measure", "deadline", "owner"]
+    actions = library.canvas("actions").column("actions")
+    assert [o.key for o in actions.field("status").options] == [
+        "not_started", "in_progress", "done", "blocked"]
+    assert actions.subtasks and actions.field("owner").type == "member"
+    strategy = library.canvas("strategy")
+    assert strategy.column("options").score.chart == "matrix"
+    assert strategy.map[0] == "restructure.key_problem" and strategy.map[-1] == "actions.actions"
+
+
+@pytest.mark.parametrize("broken, message", [
+    ({"fields": [{"key": "x", "type": "colour", "title": {"zh": "色", "en": "c"}}]}, "field type"),
+    ({"fields": [{"key": "x", "type": "choice", "title": {"zh": "选", "en": "c"}}]}, "options"),
+    ({"why": "nowhere"}, "'why'"),
+    ({"link_to": "nowhere"}, "'link_to'"),
+    ({"count": [5, 3]}, "count"),
+    ({"score": {"criteria": [{"key": "a", "title": {"zh": "甲", "en": "a"}}], "chart": "matrix"}},
+     "matrix"),
+])
+def test_bad_column_definitions_are_refused_with_the_reason(library, broken, message):
+    from actionlab.library import parse_canvas
+
+    doc = {"key": "bad", "title": {"zh": "坏", "en": "Bad"}, "intro": {"zh": "坏", "en": "Bad"},
+           "columns": [{"key": "a", "title": {"zh": "甲", "en": "A"},
+                        "hint": {"zh": "甲", "en": "A"}, **broken}]}
+    with pytest.raises(LibraryError, match=message):
+        parse_canvas(doc, "bad.yaml", library)
 
 
 def test_unknown_names_raise(library):

@@ -116,10 +116,12 @@ def test_record_holds_every_card_by_column_with_author(wb):
     assert record.member_count == 1 and record.card_count == 2
     group = record.groups[0]
     canvas = group.canvases[0]
-    assert [c.title for c in canvas.columns] == ["摆现象", "查问题", "析原因", "关键问题"]
-    causes = canvas.columns[2].cards
+    titles = [c.title for c in canvas.columns]
+    assert titles[1:4] == ["摆现象", "查问题", "析原因"] and titles[-1] == "关键问题"
+    columns = {c.key: c for c in canvas.columns}
+    causes = columns["causes"].cards
     assert causes[0].text == "原因一" and causes[0].author == "小林"
-    assert canvas.columns[3].cards[0].author == "促进师"
+    assert columns["key_problem"].cards[0].author == "促进师"
     assert group.members[0].role == wb.library.item("roles", "member").title("zh")
     name, media, data = wb.records.render(ws.code, "md")
     assert name == f"{ws.code}-record.md" and "原因一" in data.decode("utf-8")

@@ -68,7 +68,7 @@ def test_live_loop_refreshes_only_the_boards_a_change_touches(wb):
     batch = loop.tick()
     assert len(batch.changes) == 1
     assert refreshed == [g2.id]
-    col = boards[g2.id].columns[2]
+    col = column(boards[g2.id], "causes")
     assert [v.card.text for v in col.views.values()] == ["only group 2"]
     assert not loop.tick()  # nothing new: no refresh
     assert refreshed == [g2.id]
@@ -81,11 +81,15 @@ def test_board_keeps_a_half_typed_card_when_others_edit(wb):
     board = CanvasBoard(wb, ws, group, wb.canvas.definition("restructure"), me, translator("en"))
     loop = LiveLoop(wb.feed(ws.id))
     loop.subscribe(board.on_changes)
-    board.columns[0].add_text.value = "half typed"
+    column(board, "symptoms").add_text.value = "half typed"
     wb.canvas.add_card(FACILITATOR_AUTHOR, ws, group.id, "restructure", "symptoms", "from elsewhere")
     loop.tick()
-    assert board.columns[0].add_text.value == "half typed"
-    assert [v.card.text for v in board.columns[0].views.values()] == ["from elsewhere"]
+    assert column(board, "symptoms").add_text.value == "half typed"
+    assert [v.card.text for v in column(board, "symptoms").views.values()] == ["from elsewhere"]
+
+
+def column(board, key):
+    return next(c for c in board.columns if c.column.key == key)
 
 
 def test_query_params():
@@ -121,5 +125,5 @@ def test_boards_of_a_page_share_one_member_lookup_per_batch(wb):
     wb.canvas.add_card(Author(joined.member), ws, groups[0].id, "restructure", "symptoms", "hi")
     loop.tick()
     assert len(calls) == 2  # reloaded once for the batch, not once per board
-    byline = boards[0].columns[0].views
+    byline = column(boards[0], "symptoms").views
     assert "Newcomer" in next(iter(byline.values())).meta.value

@@ -1,0 +1,116 @@
+"""The form that writes a card: its text, the column's typed fields and the link to a parent.
+
+Used for adding and for editing; the column definition decides which inputs appear.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import ipywidgets as w
+
+from actionlab.db.models import Card, Member
+from actionlab.library import ColumnDef, FieldDef
+
+from .common import esc, html_box, wb
+
+NONE = "—"
+
+
+def short(text: str, n: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+class CardForm:
+    def __init__(self, column: ColumnDef, lang: str, _, *, placeholder: str = ""):
+        self.column = column
+        self.lang = lang
+        self._ = _
+        self.text = wb(w.Textarea(placeholder=placeholder,
+                                  layout=w.Layout(width="100%", height="4.5em")), "wb-card-input")
+        self.inputs: dict[str, w.Widget] = {}
+        rows: list[w.Widget] = [self.text]
+        for field in column.fields:
+            widget = self._input(field)
+            self.inputs[field.key] = widget
+            mark = " *" if field.required else ""
+            rows.append(wb(w.HBox([
+                html_box(f'<span class="wb-field-label">{esc(field.title(lang))}{mark}</span>'),
+                widget,
+            ]), "wb-field", f"wb-field-{field.key}"))
+        self.parent = None
+        if column.link_to:
+            self.parent = wb(w.Dropdown(options=[(NONE, None)], value=None,
+                                        layout=w.Layout(width="auto", max_width="100%")),
+                             "wb-card-parent-select")
+            rows.append(wb(w.HBox([
+                html_box(f'<span class="wb-field-label">{esc(_("Belongs to"))}</span>'),
+                self.parent,
+            ]), "wb-field", "wb-field-parent"))
+        self.widget = wb(w.VBox(rows), "wb-card-form")
+
+    def _input(self, field: FieldDef) -> w.Widget:
+        if field.type == "choice":
+            options = [(NONE, None)] + [(o.title(self.lang), o.key) for o in field.options]
+            return wb(w.Dropdown(options=options, value=None, layout=w.Layout(width="auto")),
+                      "wb-field-input")
+        if field.type == "member":
+            return wb(w.Dropdown(options=[(NONE, None)], value=None, layout=w.Layout(width="auto")),
+                      "wb-field-input")
+        if field.type == "date":
+            return wb(w.DatePicker(value=None, layout=w.Layout(width="auto")), "wb-field-input")
+        return wb(w.Text(placeholder=field.title(self.lang), continuous_update=False,
+                         layout=w.Layout(width="100%")), "wb-field-input")
+
+    # -- choices that depend on the room ------------------------------------------------
+    def set_members(self, members: list[Member]) -> None:
+        options = [(NONE, None)] + [(m.name, m.id) for m in members]
+        for field in self.column.fields:
+            if field.type == "member":
+                _set_options(self.inputs[field.key], options)
+
+    def set_parents(self, cards: list[Card]) -> None:
+        if self.parent is not None:
+            _set_options(self.parent, [(NONE, None)] + [(short(c.text), c.id) for c in cards])
+
+    # -- values --------------------------------------------------------------------------
+    def values(self) -> tuple[str, dict, int | None]:
+        fields = {}
+        for key, widget in self.inputs.items():
+            value = widget.value
+            if isinstance(value, date):
+                value = value.isoformat()
+            fields[key] = value
+        return self.text.value, fields, (self.parent.value if self.parent is not None else None)
+
+    def load(self, card: Card) -> None:
+        self.text.value = card.text
+        values = card.fields or {}
+        for key, widget in self.inputs.items():
+            value = values.get(key)
+            if isinstance(widget, w.DatePicker):
+                widget.value = date.fromisoformat(value) if value else None
+            elif isinstance(widget, w.Dropdown):
+                widget.value = value if value in {v for _l, v in widget.options} else None
+            else:
+                widget.value = value or ""
+        if self.parent is not None:
+            ids = {v for _l, v in self.parent.options}
+            self.parent.value = card.parent_id if card.parent_id in ids else None
+
+    def clear(self) -> None:
+        self.text.value = ""
+        for widget in self.inputs.values():
+            widget.value = None if isinstance(widget, w.Dropdown | w.DatePicker) else ""
+        if self.parent is not None:
+            self.parent.value = None
+
+
+def _set_options(dropdown: w.Dropdown, options: list[tuple[str, object]]) -> None:
+    """Replace a dropdown's options and keep its value when it is still offered."""
+    if list(dropdown.options) == options:
+        return
+    keep = dropdown.value
+    dropdown.options = options
+    dropdown.value = keep if keep in {v for _l, v in options} else None
