@@ -12,7 +12,7 @@ from actionlab.i18n import LANGS, Translator, catalog, normalize_lang, translato
 from actionlab.paths import EXPORT_TEMPLATES_DIR, ROOT_DIR
 
 # _("…") and N_("…") calls, also inside f-strings and Jinja expressions.
-CALL = re.compile(r"""(?<![\w.])N?_\(\s*(?P<q>["'])(?P<id>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
+CALL = re.compile(r"""(?<!\w)N?_\(\s*(?P<q>["'])(?P<id>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
 
 
 def used_message_ids() -> dict[str, str]:
