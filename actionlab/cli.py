@@ -81,6 +81,32 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_roster_import(args) -> int:
+    _ = translator(args.lang)
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"actionlab: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    with _workbook(args) as wb:
+        workshop = wb.workshops.get(args.workshop)
+        try:
+            report = wb.teams.import_roster(workshop, data, path.name)
+        except InvalidInput as exc:
+            print(f"actionlab: {exc.translated(_)}", file=sys.stderr)
+            return 2
+    if report.problems:
+        for p in report.problems:
+            print(_("Row {row}, column {column}: {problem}", row=p.row, column=p.column,
+                    problem=p.translated(_)), file=sys.stderr)
+        print(_("Nobody was imported from {file}. Fix the problems above ({n}) and try again.",
+                file=path.name, n=len(report.problems)), file=sys.stderr)
+        return 1
+    print(_("Roster imported into {code}: {n} added.", code=workshop.code, n=report.imported))
+    return 0
+
+
 def cmd_db_upgrade(args) -> int:
     from . import migrate
     from .db.engine import make_engine
@@ -148,6 +174,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=exporter_names(), help="file format")
     p.add_argument("--out", required=True, metavar="PATH", help="file (or folder) to write")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("roster", help="roster commands (stage 2: form the teams)")
+    rsub = p.add_subparsers(dest="roster_command", required=True, metavar="ACTION")
+    q = rsub.add_parser("import", help="add the people of a CSV or XLSX roster to a workshop",
+                        description="Add everyone in a roster file (columns name, unit, department, "
+                        "profession, level, gender, age band, optional group and role; English or "
+                        "Chinese titles) to a workshop. A file with any bad row imports nobody: "
+                        "the problems are listed by row and column and the command exits 1.")
+    _db_option(q)
+    q.add_argument("--workshop", required=True, metavar="CODE", help="join code of the workshop")
+    q.add_argument("--lang", choices=sorted(LANGS), default="en", help="language of the report")
+    q.add_argument("file", metavar="FILE", help="the roster (.csv or .xlsx)")
+    q.set_defaults(func=cmd_roster_import)
 
     p = sub.add_parser("db", help="database schema commands")
     dbsub = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")

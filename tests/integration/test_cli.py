@@ -73,3 +73,43 @@ def test_clear_errors_and_nothing_written(tmp_path):
     assert done.returncode == 2 and "NOPE99" in done.stderr and not out.exists()
     done = run("export", "--workshop", "X", "--format", "pdfx", "--out", str(out), db=db, check=False)
     assert done.returncode == 2 and "invalid choice" in done.stderr
+
+
+def test_roster_import_has_help():
+    done = run("roster", "import", "--help")
+    assert "usage: actionlab roster import" in done.stdout and "--workshop" in done.stdout
+
+
+def test_roster_import_all_or_nothing(tmp_path):
+    from actionlab.services import Workbook
+    from actionlab.settings import Settings
+
+    db = f"sqlite:///{tmp_path / 'roster.db'}"
+    run("db", "upgrade", db=db)
+    code = run("demo", "--lang", "en", db=db).stdout.strip()
+    with Workbook.open(Settings(db_url=db)) as wb:
+        before = len(wb.workshops.members(wb.workshops.get(code)))
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("姓名,组,角色\n新人甲,1,组长\n,2,\n新人乙,9,\n", encoding="gbk")
+    done = run("roster", "import", "--workshop", code, str(bad), db=db, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "Row 3, column 姓名: The name is missing." in done.stderr
+    assert "Row 4, column 组: There is no group 9 in this workshop." in done.stderr
+    assert "Nobody was imported" in done.stderr and "Traceback" not in done.stderr
+    with Workbook.open(Settings(db_url=db)) as wb:
+        assert len(wb.workshops.members(wb.workshops.get(code))) == before
+
+    good = tmp_path / "good.csv"
+    good.write_text("Name,Department,Group\nNew One,Planning,1\nNew Two,Finance,\n", encoding="utf-8-sig")
+    done = run("roster", "import", "--workshop", code.lower(), str(good), db=db)
+    assert done.stdout.strip() == f"Roster imported into {code}: 2 added."
+    with Workbook.open(Settings(db_url=db)) as wb:
+        assert len(wb.workshops.members(wb.workshops.get(code))) == before + 2
+
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"PK\x03\x04 cut short")
+    done = run("roster", "import", "--workshop", code, str(junk), "--lang", "zh", db=db, check=False)
+    assert done.returncode == 2 and "XLSX 文件已损坏" in done.stderr and "Traceback" not in done.stderr
+    done = run("roster", "import", "--workshop", code, str(tmp_path / "missing.csv"), db=db, check=False)
+    assert done.returncode == 2 and "cannot read" in done.stderr
