@@ -19,6 +19,20 @@ class CardRecord:
     author: str  # member name, or the translated word for the facilitator
     created_at: datetime
     updated_at: datetime
+    #: What the column adds to the text, as (label, value) in the workshop's language:
+    #: typed fields, the card it links to, votes, scores, fist-to-five.
+    details: tuple[tuple[str, str], ...] = ()
+    decided: bool = False  # agreed / chosen by the group
+
+
+@dataclass(frozen=True)
+class MapLine:
+    """One line of a map drawn through card links (strategy map), depth-first."""
+
+    level: int
+    kind: str  # the column title ("Goals")
+    text: str
+    decided: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,10 @@ class CanvasRecord:
     key: str  # e.g. "restructure"
     title: str
     columns: list[ColumnRecord] = field(default_factory=list)
+    #: (first stated, agreed) texts when the canvas compares two columns (restructuring).
+    compare: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    compare_titles: tuple[str, str] = ("", "")
+    map: list[MapLine] = field(default_factory=list)
 
     @property
     def card_count(self) -> int:
@@ -43,7 +61,8 @@ class CanvasRecord:
 class MemberRecord:
     name: str
     role: str  # translated role title
-    joined_at: datetime
+    joined_at: datetime | None
+    subtask: str = ""  # the member's own sub-task (子课题)
 
 
 @dataclass(frozen=True)

@@ -40,17 +40,20 @@ class Workbook:
         settings = settings or Settings.from_env()
         store = Store.open(settings.db_url, upgrade=upgrade, busy_timeout_ms=settings.busy_timeout_ms)
         library = library or default_library()
+        canvas = CanvasService(store, library, settings)
+        voting = VotingService(store, library)
+        scoring = ScoringService(store, library)
         return cls(
             settings=settings,
             store=store,
             library=library,
             access=AccessService(store),
             workshops=WorkshopService(store, library, settings),
-            canvas=CanvasService(store, library, settings),
-            voting=VotingService(store, library),
-            scoring=ScoringService(store, library),
+            canvas=canvas,
+            voting=voting,
+            scoring=scoring,
             teams=TeamsService(store, library),
-            records=RecordService(store, library),
+            records=RecordService(store, library, canvas, scoring, voting),
         )
 
     def feed(self, workshop_id: int, after: int | None = None) -> ChangeFeed:

@@ -8,16 +8,21 @@ from pathlib import Path
 from ..db.models import utcnow
 from ..errors import LibraryError
 from ..i18n import translator
-from ..library import Library
+from ..db.models import Card
+from ..library import CanvasDef, ColumnDef, Library
 from ..record import (
     CanvasRecord,
     CardRecord,
     ColumnRecord,
     GroupRecord,
+    MapLine,
     MemberRecord,
     WorkshopRecord,
 )
 from ..store import Store
+from .canvas import CanvasService
+from .scoring import ScoringService
+from .voting import VotingService
 
 
 def _local(value):
@@ -26,15 +31,53 @@ def _local(value):
 
 
 class RecordService:
-    def __init__(self, store: Store, library: Library):
+    def __init__(self, store: Store, library: Library, canvas: CanvasService,
+                 scoring: ScoringService, voting: VotingService):
         self.store = store
         self.library = library
+        self.canvas = canvas
+        self.scoring = scoring
+        self.voting = voting
 
     def _role_title(self, role: str, lang: str) -> str:
         try:
             return self.library.item("roles", role).title(lang)
         except LibraryError:
             return role
+
+    def _details(self, card: Card, col: ColumnDef, ctx: dict, _) -> tuple[tuple[str, str], ...]:
+        lang = ctx["lang"]
+        out: list[tuple[str, str]] = []
+        values = card.fields or {}
+        for f in col.fields:
+            value = values.get(f.key)
+            if value in (None, ""):
+                if f.required:
+                    out.append((f.title(lang), _("(missing)")))
+                continue
+            if f.type == "choice":
+                value = f.option_title(value, lang)
+            elif f.type == "member":
+                value = ctx["names"].get(value, _("(left)"))
+            out.append((f.title(lang), str(value)))
+        if card.parent_id and card.parent_id in ctx["texts"]:
+            out.append((_("Belongs to"), ctx["texts"][card.parent_id]))
+        if col.vote:
+            out.append((_("Votes"), str(ctx["tally"].counts.get(card.id, 0))))
+        if col.score is not None:
+            summary = ctx["summaries"].get(col.key, {}).get(card.id)
+            if summary is not None and summary.total is not None:
+                means = ", ".join(f"{c.title(lang)} {summary.means[c.key]:.1f}"
+                                  for c in col.score.criteria if c.key in summary.means)
+                out.append((_("Score"), _("{total} ({n} scored: {means})", total=f"{summary.total:.2f}",
+                                          n=summary.raters, means=means)))
+        if col.consensus:
+            result = ctx["consensus"].get(card.id)
+            if result is not None and result.hands:
+                hands = " ".join(f"{v}:{n}" for v, n in enumerate(result.histogram()) if n)
+                verdict = _("consensus") if result.agreed else _("no consensus yet")
+                out.append((_("Fist to five"), f"{hands} · {verdict}"))
+        return tuple(out)
 
     def build(self, code: str) -> WorkshopRecord:
         """Everything recorded for workshop ``code``, in the workshop's language."""
@@ -45,14 +88,22 @@ class RecordService:
         members = self.store.find_members(ws.id)
         names = {m.id: m.name for m in members}
         cards = self.store.find_cards(ws.id)
+        texts = {c.id: c.text for c in cards}
         canvases = [self.library.canvas(k) for k in ws.canvases]
         groups = []
         for group in self.store.find_groups(ws.id):
             group_canvases = []
             for canvas in canvases:
-                columns = []
-                for col in canvas.columns:
-                    col_cards = [
+                ctx = {
+                    "lang": lang, "names": names, "texts": texts,
+                    "tally": self.voting.tally(ws, group.id, canvas.key),
+                    "summaries": {c.key: self.scoring.summary(ws, group.id, canvas.key, c.key)
+                                  for c in canvas.columns if c.score is not None},
+                    "consensus": self.scoring.consensus(ws, group.id, canvas.key),
+                }
+                mine = [c for c in cards if c.group_id == group.id and c.canvas == canvas.key]
+                columns = [
+                    ColumnRecord(key=col.key, title=col.title(lang), cards=[
                         CardRecord(
                             id=c.id,
                             column=c.column,
@@ -60,21 +111,31 @@ class RecordService:
                             author=names.get(c.author_id, _("Facilitator")),
                             created_at=_local(c.created_at),
                             updated_at=_local(c.updated_at),
+                            details=self._details(c, col, ctx, _),
+                            decided=bool(c.decided),
                         )
-                        for c in cards
-                        if c.group_id == group.id and c.canvas == canvas.key and c.column == col.key
-                    ]
-                    columns.append(ColumnRecord(key=col.key, title=col.title(lang), cards=col_cards))
-                group_canvases.append(
-                    CanvasRecord(key=canvas.key, title=canvas.title(lang), columns=columns)
-                )
+                        for c in mine if c.column == col.key
+                    ])
+                    for col in canvas.columns
+                ]
+                compare, compare_titles = None, ("", "")
+                if canvas.compare:
+                    first, agreed = canvas.compare
+                    compare = (tuple(c.text for c in mine if c.column == first),
+                               tuple(c.text for c in mine if c.column == agreed and c.decided))
+                    compare_titles = (canvas.column(first).title(lang),
+                                      canvas.column(agreed).title(lang))
+                group_canvases.append(CanvasRecord(
+                    key=canvas.key, title=canvas.title(lang), columns=columns, compare=compare,
+                    compare_titles=compare_titles, map=self._map(ws, group.id, canvas, lang)))
             groups.append(
                 GroupRecord(
                     number=group.number,
                     name=group.name,
                     members=[
                         MemberRecord(name=m.name, role=self._role_title(m.role, lang),
-                                     joined_at=_local(m.joined_at))
+                                     joined_at=_local(m.joined_at) if m.token_hash else None,
+                                     subtask=m.subtask or "")
                         for m in members
                         if m.group_id == group.id
                     ],
@@ -83,6 +144,21 @@ class RecordService:
             )
         return WorkshopRecord(code=ws.code, title=ws.title, lang=lang, created_at=_local(ws.created_at),
                               exported_at=_local(utcnow()), revision=revision, groups=groups)
+
+    def _map(self, ws, group_id: int, canvas: CanvasDef, lang: str) -> list[MapLine]:
+        if not canvas.map:
+            return []
+        kinds = [self.library.column(ref)[1].title(lang) for ref in canvas.map]
+        lines: list[MapLine] = []
+
+        def walk(node) -> None:
+            lines.append(MapLine(node.level, kinds[node.level], node.card.text, bool(node.card.decided)))
+            for child in node.children:
+                walk(child)
+
+        for node in self.canvas.map_tree(ws, group_id, canvas.map):
+            walk(node)
+        return lines
 
     def render(self, code: str, fmt: str) -> tuple[str, str, bytes]:
         """The record as a download: (file name, media type, content)."""

@@ -28,6 +28,7 @@ from actionlab.record import (
     CardRecord,
     ColumnRecord,
     GroupRecord,
+    MapLine,
     MemberRecord,
     WorkshopRecord,
 )
@@ -58,7 +59,7 @@ def make_record(lang: str = "zh") -> WorkshopRecord:
         number=1,
         name="第一组 <b>Alpha</b>",
         members=[
-            MemberRecord("张伟", "分课题组组长", t(10, 9, 5)),
+            MemberRecord("张伟", "分课题组组长", t(10, 9, 5), subtask="梳理投诉流程 <b>"),
             MemberRecord("Li **Na**", "小组联络员", t(10, 9, 7)),
             MemberRecord(HOSTILE_IMG, "# heading", t(10, 9, 9)),
         ],
@@ -114,8 +115,26 @@ def make_record(lang: str = "zh") -> WorkshopRecord:
                                 t(10, 11, 15),
                             ),
                         ],
+                        "key_problem": [
+                            CardRecord(
+                                7,
+                                "key_problem",
+                                "投诉处理没有统一的负责人",
+                                "张伟",
+                                t(10, 11, 30),
+                                t(10, 11, 30),
+                                details=(("票数", "4"), ("所属", HOSTILE_SCRIPT)),
+                                decided=True,
+                            ),
+                        ],
                     }
                 ),
+                compare=(("客户满意度低",), ("投诉处理没有统一的负责人",)),
+                compare_titles=("最初的问题", "关键问题"),
+                map=[
+                    MapLine(0, "关键问题", "投诉处理没有统一的负责人", True),
+                    MapLine(1, "目标", HOSTILE_IMG),
+                ],
             )
         ],
     )
@@ -296,8 +315,8 @@ def test_markdown_contains_every_typed_text_escaped(record):
 
 def test_markdown_summary_counts(record):
     md = MarkdownExporter().render(record)
-    assert "| 2 | 4 | 6 |" in md
-    assert record.member_count == 4 and record.card_count == 6
+    assert "| 2 | 4 | 7 |" in md
+    assert record.member_count == 4 and record.card_count == 7
 
 
 def test_markdown_edited_and_empty(record):
@@ -306,7 +325,7 @@ def test_markdown_edited_and_empty(record):
     assert "编辑于 2024-05-10 10:02" in md
     assert "编辑于 2024-05-10 11:15" in md
     # one empty column in group 1 (key problem), one in group 2 (problems)
-    assert md.count("（暂无卡片）") == 2
+    assert md.count("（暂无卡片）") == 1
 
 
 def test_html_contains_every_typed_text_exactly(record):
@@ -332,7 +351,7 @@ def test_html_summary_counts(record):
     parsed = parse(HtmlExporter().render(record))
     assert parsed.texts["wb-record-groups-count"] == ["2"]
     assert parsed.texts["wb-record-members-count"] == ["4"]
-    assert parsed.texts["wb-record-cards-count"] == ["6"]
+    assert parsed.texts["wb-record-cards-count"] == ["7"]
 
 
 def test_html_edited_and_empty(record):
@@ -341,7 +360,7 @@ def test_html_edited_and_empty(record):
         "编辑于 2024-05-10 10:02",
         "编辑于 2024-05-10 11:15",
     ]
-    assert parsed.texts["wb-record-empty"] == ["（暂无卡片）", "（暂无卡片）"]
+    assert parsed.texts["wb-record-empty"] == ["（暂无卡片）"]
 
 
 def test_html_is_a_standalone_page(record):
