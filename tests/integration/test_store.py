@@ -134,3 +134,62 @@ def test_missing_things_raise_not_found(workbook):
         workbook.store.update_card("test", 999, text="x")
     with pytest.raises(NotFound):
         workbook.store.remove_card("test", 999)
+
+
+def test_concurrent_votes_never_exceed_the_budget(workbook):
+    """Several devices of one person (or a facilitator's proxy and the person) vote at once:
+    the store keeps the budget on both databases."""
+    ws = workbook.workshops.create("Votes", "en", 1, canvases=["restructure"])
+    group = workbook.workshops.groups(ws)[0]
+    member = workbook.workshops.join(ws.code, group.id, "Ann").member
+    author = Author(member)
+    cards = [workbook.canvas.add_card(author, ws, group.id, "restructure", "key_problem", f"K{i}")
+             for i in range(4)]
+    refused: list[str] = []
+
+    def vote(card_id: int) -> None:
+        for _ in range(3):
+            try:
+                workbook.voting.vote(author, card_id)
+            except Exception as exc:  # noqa: BLE001 - collected and checked below
+                refused.append(getattr(exc, "message_id", repr(exc)))
+
+    threads = [threading.Thread(target=vote, args=(c.id,)) for c in cards for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    tally = workbook.voting.tally(ws, group.id, "restructure")
+    assert sum(tally.counts.values()) == 5  # the default budget, exactly
+    assert all(n <= 3 for n in tally.counts.values())
+    assert len(refused) == 24 - 5
+    assert set(refused) <= {"All {n} votes are used. Take one back to vote again.",
+                            "At most {n} votes on one card."}
+
+
+def test_the_canvases_migration_downgrades_and_upgrades_again(db_url):
+    engine = make_engine(db_url)
+    try:
+        migrate.upgrade(engine, "0001")
+        store_url = db_url
+        from sqlalchemy import text
+
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO workshops (code, title, lang, group_count, canvases, "
+                              "is_demo, created_at) VALUES ('AAAAAA', 't', 'en', 1, '[]', false, "
+                              "'2026-01-01 00:00:00')"))
+        migrate.upgrade(engine)
+        with Workbook.open(Settings(db_url=store_url)) as wb:
+            ws = wb.workshops.get("AAAAAA")
+            assert ws.options == {}
+        from alembic import command
+
+        cfg = migrate.alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0001")
+        assert migrate.current_revision(engine) == "0001"
+        assert "votes" not in inspect(engine).get_table_names()
+        assert migrate.upgrade(engine) == migrate.head_revision()
+    finally:
+        engine.dispose()
