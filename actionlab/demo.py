@@ -1,4 +1,10 @@
-"""The demo workshop: three groups with members and filled problem-restructuring canvases."""
+"""The demo workshop: three groups whose canvases are filled from topic choice to action plan.
+
+Everything comes from ``data/samples/demo.yaml``. A card there may carry ``fields``, a
+``parent`` (``column#n`` or ``canvas.column#n``: the n-th card of that column, from 0),
+``decided``, ``votes`` (voters by member index), ``scores`` (criterion → one score per member
+index, ``null`` for none) and ``hands`` (fist-to-five per member index).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,15 @@ from functools import lru_cache
 
 import yaml
 
-from .db.models import Workshop
+from .db.models import Card, Workshop
 from .paths import DATA_DIR
 from .services import Workbook
 from .services.access import hash_secret, new_secret
-from .services.canvas import Author
+from .services.canvas import FACILITATOR_AUTHOR, Author
+from .services.scoring import CONSENSUS
 
 DEMO_FILE = DATA_DIR / "samples" / "demo.yaml"
+PROFILE = ("unit", "department", "profession", "level", "gender", "age_band")
 
 
 @lru_cache(maxsize=1)
@@ -26,6 +34,10 @@ def find_demo(workbook: Workbook) -> Workshop | None:
     return demos[-1] if demos else None
 
 
+def _text(value, lang: str):
+    return value.get(lang, value.get("en")) if isinstance(value, dict) else value
+
+
 def create_demo(workbook: Workbook, lang: str = "zh") -> Workshop:
     data = _demo_data()
     groups = data["groups"]
@@ -33,17 +45,51 @@ def create_demo(workbook: Workbook, lang: str = "zh") -> Workshop:
                                    actor="demo", group_names=[g["name"][lang] for g in groups],
                                    canvases=data.get("canvases", ["restructure"]))
     store = workbook.store
+    for canvas, rules in (data.get("vote_rules") or {}).items():
+        ws = workbook.voting.set_rules(ws, canvas, **rules)
     for group, spec in zip(workbook.workshops.groups(ws), groups, strict=True):
         members = [
             store.add_member("demo", workshop_id=ws.id, group_id=group.id, name=m[lang],
-                             token_hash=hash_secret(new_secret()), role=m.get("role", "member"))
+                             token_hash=hash_secret(new_secret()), role=m.get("role", "member"),
+                             subtask=_text(m.get("subtask"), lang),
+                             **{k: _text(m[k], lang) for k in PROFILE if k in m})
             for m in spec["members"]
         ]
         boards = {"restructure": spec.get("cards", {})}
         boards.update({k: v for k, v in spec.items() if k in ws.canvases})
-        for canvas, columns in boards.items():
-            for column, cards in columns.items():
+        made: dict[tuple[str, str], list[Card]] = {}
+        for canvas in ws.canvases:  # in workshop order, so links point backwards
+            for column, cards in (boards.get(canvas) or {}).items():
                 for card in cards:
-                    workbook.canvas.add_card(Author(members[card["by"]]), ws, group.id, canvas,
-                                             column, card[lang])
+                    made.setdefault((canvas, column), []).append(
+                        _card(workbook, ws, group.id, canvas, column, card, members, made, lang))
+    for canvas, columns in (data.get("reveal") or {}).items():
+        for column in columns:
+            ws = workbook.canvas.reveal(ws, canvas, column)
     return ws
+
+
+def _card(workbook: Workbook, ws: Workshop, group_id: int, canvas: str, column: str, spec: dict,
+          members, made, lang: str) -> Card:
+    parent_id = None
+    if spec.get("parent"):
+        ref, _, index = spec["parent"].partition("#")
+        where = tuple(ref.split(".")) if "." in ref else (canvas, ref)
+        parent_id = made[where][int(index or 0)].id
+    fields = {k: (members[v].id if isinstance(v, int) and k in ("owner",) else _text(v, lang))
+              for k, v in (spec.get("fields") or {}).items()}
+    author = Author(members[spec["by"]])
+    card = workbook.canvas.add_card(author, ws, group_id, canvas, column, spec[lang],
+                                    fields=fields, parent_id=parent_id)
+    for voter in spec.get("votes") or []:
+        workbook.voting.vote(Author(members[voter]), card.id)
+    for criterion, values in (spec.get("scores") or {}).items():
+        for who, value in enumerate(values):
+            if value is not None:
+                workbook.scoring.score(Author(members[who]), card.id, criterion, value)
+    for who, hand in enumerate(spec.get("hands") or []):
+        if hand is not None:
+            workbook.scoring.score(Author(members[who]), card.id, CONSENSUS, hand)
+    if spec.get("decided"):
+        card = workbook.canvas.decide(FACILITATOR_AUTHOR, card.id)
+    return card

@@ -504,14 +504,13 @@ class CanvasBoard:
                     data.summaries[col.key] = wb_.scoring.summary(ws, gid, key, col.key)
             data.consensus = wb_.scoring.consensus(ws, gid, key)
         self._parents = {}
-        outside = [c.link_to for c in self.canvas.columns if c.link_to and "." in c.link_to]
-        other = wb_.canvas.cards(ws, gid) if outside else cards
-        for col in self.canvas.columns:
-            if col.link_to:
-                target, target_col = wb_.library.column(col.link_to, key)
-                self._parents[col.key] = [c for c in other if c.canvas == target.key
-                                          and c.column == target_col.key]
-                data.by_id.update({c.id: c for c in self._parents[col.key]})
+        targets = {col.key: wb_.canvas.parent_targets(key, col) for col in self.canvas.columns}
+        outside = any(t[0] != key for ts in targets.values() for t in ts)
+        pool = wb_.canvas.cards(ws, gid) if outside else cards
+        for col_key, ts in targets.items():
+            if ts:
+                self._parents[col_key] = [c for c in pool if (c.canvas, c.column) in ts]
+                data.by_id.update({c.id: c for c in self._parents[col_key]})
         return data
 
     def refresh(self) -> None:

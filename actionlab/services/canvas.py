@@ -99,16 +99,25 @@ class CanvasService:
             out.append(card)
         return out
 
+    def parent_targets(self, canvas: str, column: ColumnDef) -> set[tuple[str, str]]:
+        """(canvas, column) pairs whose cards a card of ``column`` may link to: the column
+        named in ``link_to``, and columns whose "why?" answers land in it (a cause's cause)."""
+        targets = set()
+        if column.link_to:
+            target, target_col = self.library.column(column.link_to, canvas)
+            targets.add((target.key, target_col.key))
+        return targets | {(canvas, c.key) for c in self.definition(canvas).columns
+                          if c.why == column.key}
+
     def parent_choices(self, workshop: Workshop, group_id: int, canvas: str,
                        column: ColumnDef) -> list[Card]:
-        """Cards a card of ``column`` may link to (same group, the column it names)."""
-        if not column.link_to:
+        """Cards (same group) a card of ``column`` may link to."""
+        targets = self.parent_targets(canvas, column)
+        if not targets:
             return []
-        target, target_col = self.library.column(column.link_to, canvas)
-        return [
-            c for c in self.store.find_cards(workshop.id, group_id=group_id, canvas=target.key)
-            if c.column == target_col.key
-        ]
+        only = canvas if {t[0] for t in targets} == {canvas} else None
+        cards = self.store.find_cards(workshop.id, group_id=group_id, canvas=only)
+        return [c for c in cards if (c.canvas, c.column) in targets]
 
     def map_tree(self, workshop: Workshop, group_id: int, levels: tuple[str, ...]) -> list[MapNode]:
         """The map of a group through card links: the top level's cards (only the decided ones
