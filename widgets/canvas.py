@@ -238,7 +238,7 @@ class CardView:
                 verdict = (_("consensus: everyone at 3 or more") if result.agreed
                            else _("no consensus yet: lowest hand {low}", low=result.low))
                 cls = "wb-consensus-yes" if result.agreed else "wb-consensus-no"
-                parts.append(f'<div class="wb-consensus {cls}">✋ {esc(hist)} · {esc(verdict)}</div>')
+                parts.append(f'<div class="wb-consensus {cls}">{esc(_("Fist to five"))}: {esc(hist)} · {esc(verdict)}</div>')
         return "".join(parts)
 
     # -- actions -------------------------------------------------------------------------
@@ -320,7 +320,7 @@ class ColumnView:
         self.column = column
         lang = board.lang
         hint = "" if board.compact else f'<div class="wb-column-hint">{esc(column.hint(lang))}</div>'
-        private = (f'<div class="wb-column-private">🔒 {esc(_("Written privately until the facilitator reveals"))}</div>'
+        private = (f'<div class="wb-column-private">{esc(_("Written privately until the facilitator reveals"))}</div>'
                    if column.private else "")
         self.header = html_box(
             f'<div class="wb-column-title">{esc(column.title(lang))}</div>{hint}{private}',
