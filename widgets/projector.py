@@ -75,18 +75,24 @@ class ProjectorPage:
         """Project one canvas for every group (the facilitator switches between them)."""
         workbook, workshop, _ = self.workbook, self.workshop, self._
         canvas = next(c for c in self.canvases if c.key == key)
+        from .chartstrip import ChartStrip  # pandas and matplotlib: facilitator side only
+
         self.boards, self.counts, panels = [], {}, []
+        self.strips = []
         for group in workbook.workshops.groups(workshop):
             board = CanvasBoard(workbook, workshop, group, canvas, None, _, compact=True,
                                 names=self.names)
+            strip = ChartStrip(workbook, workshop, group, canvas, _)
             count = html_box("", "wb-group-members")
             self.counts[group.id] = count
             self.boards.append(board)
+            self.strips.append(strip)
             panels.append(
                 wb(
                     w.VBox([
                         html_box(f'<div class="wb-group-name">{esc(group.name)}</div>', "wb-group-header"),
                         count,
+                        strip.widget,
                         board.widget,
                     ]),
                     "wb-group-panel", f"wb-group-{group.number}",
@@ -108,6 +114,8 @@ class ProjectorPage:
             self._update_counts()
         for board in self.boards:
             board.on_changes(batch)
+        for strip in self.strips:
+            strip.on_changes(batch)
 
     def start(self) -> None:
         if self.loop is not None:
