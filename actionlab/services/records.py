@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import timezone
 from pathlib import Path
 
-from ..db.models import utcnow
+from ..db.models import Card, utcnow
 from ..errors import LibraryError
 from ..i18n import translator
-from ..db.models import Card
 from ..library import CanvasDef, ColumnDef, Library
 from ..record import (
     CanvasRecord,

@@ -22,7 +22,9 @@ PROFILE_FIELDS = ("unit", "department", "profession", "level", "gender", "age_ba
 DIVERSITY_FIELDS = ("department", "level", "profession", "gender")
 #: Roles a person in a group may hold; facilitator and outside expert are not group members.
 NON_MEMBER_ROLES = ("facilitator", "expert")
-MAX_PROFILE = 120
+#: Longest value per roster column (the database column sizes).
+PROFILE_LIMITS = {"unit": 120, "department": 120, "profession": 120, "level": 80, "gender": 40,
+                  "age_band": 40}
 MAX_SUBTASK = 400
 
 
@@ -89,8 +91,9 @@ class TeamsService:
         clean = {}
         for key, value in profile.items():
             value = " ".join(str(value or "").split())
-            if len(value) > MAX_PROFILE:
-                raise InvalidInput(N_("A roster entry holds at most {n} characters."), n=MAX_PROFILE)
+            if len(value) > PROFILE_LIMITS[key]:
+                raise InvalidInput(N_("A roster entry holds at most {n} characters."),
+                                   n=PROFILE_LIMITS[key])
             clean[key] = value or None
         self._member(workshop, member_id)
         return self.store.update_member(FACILITATOR, int(member_id), **clean)

@@ -264,3 +264,32 @@ def test_sub_topic_count_warning_and_record_details(wb, room):
     subs = next(col for col in topic.columns if col.key == "subtopics").cards
     assert ("Participating units", "Office") in subs[0].details
     assert ("Result goals", "(missing)") in subs[2].details
+
+
+# -- teams ----------------------------------------------------------------------------------
+
+
+def test_team_checks_warn_but_never_block(wb, room):
+    ws, g1, g2, people, other = room
+    _ = __import__("actionlab.i18n", fromlist=["translator"]).translator("en")
+    texts = [c.translated(_) for c in wb.teams.checks(ws)]
+    assert "Group 1 has 3 members; a group works best with 4 to 8." in texts
+    assert "Group 1 has no group leader yet." in texts
+    assert any(t.startswith("No sub-task yet: Ann") for t in texts)
+    wb.teams.set_role(ws, people["Ann"].id, "group_leader")
+    for name in ("Ann", "Ben", "Cy"):
+        wb.teams.set_subtask("facilitator", ws, people[name].id, f"{name}'s part")
+    wb.teams.assign(ws, other.id, g1.id)
+    texts = [c.translated(_) for c in wb.teams.checks(ws)]
+    assert not any(t.startswith("Group 1") for t in texts)
+    assert "Group 2 has 0 members; a group works best with 4 to 8." in texts
+    assert [m.name for m in wb.teams.without_subtask(ws)] == ["Dee"]
+
+
+def test_profile_values_are_limited_to_what_the_store_holds(wb, room):
+    ws, _g1, _g2, people, _other = room
+    member = wb.teams.set_profile(ws, people["Ann"].id, gender="x" * 40, unit="u" * 120)
+    assert len(member.gender) == 40
+    with pytest.raises(InvalidInput) as info:
+        wb.teams.set_profile(ws, people["Ann"].id, gender="x" * 41)
+    assert info.value.params == {"n": 40}
