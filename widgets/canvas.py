@@ -23,7 +23,7 @@ from actionlab.services.options import revealed
 from actionlab.services.scoring import CONSENSUS, FIST_HIGH, FIST_LOW, CardScore, Consensus
 from actionlab.services.voting import Tally
 
-from .cardform import CardForm, short
+from .cardform import CardForm, set_choice, short
 from .common import MessageLine, button, esc, guarded, html_box, local_time, wb
 
 #: Entities whose changes redraw a board.
@@ -119,7 +119,7 @@ class CardView:
 
     def _picker(self, criterion: str, label: str, low: int, high: int) -> w.Widget:
         picker = wb(w.Dropdown(options=[("–", None)] + [(str(v), v) for v in range(low, high + 1)],
-                               value=None, layout=w.Layout(width="5em")),
+                               index=0, layout=w.Layout(width="5em")),
                     "wb-score-input", f"wb-score-{criterion}")
         picker.observe(lambda ch, c=criterion: self._score(c, ch["new"]), names="value")
         self.pickers[criterion] = picker
@@ -155,7 +155,7 @@ class CardView:
             try:
                 voter = board.voter_id
                 for criterion, picker in self.pickers.items():
-                    picker.value = data.mine.get((card.id, criterion)) if voter else None
+                    set_choice(picker, data.mine.get((card.id, criterion)) if voter else None)
             finally:
                 self._loading = False
             if col.decide is not None and board.may_decide:
@@ -444,7 +444,7 @@ class CanvasBoard:
                 "wb-canvas-header"))
         self.needs_voter = any(c.vote or c.score or c.consensus for c in canvas.columns)
         if self.editable and author.is_facilitator and self.needs_voter:
-            self.proxy = wb(w.Dropdown(options=[("—", None)], value=None,
+            self.proxy = wb(w.Dropdown(options=[("—", None)], index=0,
                                        layout=w.Layout(width="auto")), "wb-proxy-select")
             self.proxy.observe(lambda _c: self.refresh(), names="value")
             top.append(wb(w.HBox([

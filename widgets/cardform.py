@@ -41,7 +41,7 @@ class CardForm:
             ]), "wb-field", f"wb-field-{field.key}"))
         self.parent = None
         if column.link_to:
-            self.parent = wb(w.Dropdown(options=[(NONE, None)], value=None,
+            self.parent = wb(w.Dropdown(options=[(NONE, None)], index=0,
                                         layout=w.Layout(width="auto", max_width="100%")),
                              "wb-card-parent-select")
             rows.append(wb(w.HBox([
@@ -53,10 +53,10 @@ class CardForm:
     def _input(self, field: FieldDef) -> w.Widget:
         if field.type == "choice":
             options = [(NONE, None)] + [(o.title(self.lang), o.key) for o in field.options]
-            return wb(w.Dropdown(options=options, value=None, layout=w.Layout(width="auto")),
+            return wb(w.Dropdown(options=options, index=0, layout=w.Layout(width="auto")),
                       "wb-field-input")
         if field.type == "member":
-            return wb(w.Dropdown(options=[(NONE, None)], value=None, layout=w.Layout(width="auto")),
+            return wb(w.Dropdown(options=[(NONE, None)], index=0, layout=w.Layout(width="auto")),
                       "wb-field-input")
         if field.type == "date":
             return wb(w.DatePicker(value=None, layout=w.Layout(width="auto")), "wb-field-input")
@@ -92,19 +92,30 @@ class CardForm:
             if isinstance(widget, w.DatePicker):
                 widget.value = date.fromisoformat(value) if value else None
             elif isinstance(widget, w.Dropdown):
-                widget.value = value if value in {v for _l, v in widget.options} else None
+                set_choice(widget, value)
             else:
                 widget.value = value or ""
         if self.parent is not None:
-            ids = {v for _l, v in self.parent.options}
-            self.parent.value = card.parent_id if card.parent_id in ids else None
+            set_choice(self.parent, card.parent_id)
 
     def clear(self) -> None:
         self.text.value = ""
         for widget in self.inputs.values():
-            widget.value = None if isinstance(widget, w.Dropdown | w.DatePicker) else ""
+            if isinstance(widget, w.Dropdown):
+                set_choice(widget, None)
+            else:
+                widget.value = None if isinstance(widget, w.DatePicker) else ""
         if self.parent is not None:
-            self.parent.value = None
+            set_choice(self.parent, None)
+
+
+def set_choice(dropdown: w.Dropdown, value) -> None:
+    """Select ``value``; None selects the first, "nothing chosen" option (shown as a dash
+    rather than as an empty box)."""
+    if value is None or value not in {v for _l, v in dropdown.options}:
+        dropdown.index = 0 if dropdown.options else None
+    else:
+        dropdown.value = value
 
 
 def _set_options(dropdown: w.Dropdown, options: list[tuple[str, object]]) -> None:
@@ -113,4 +124,4 @@ def _set_options(dropdown: w.Dropdown, options: list[tuple[str, object]]) -> Non
         return
     keep = dropdown.value
     dropdown.options = options
-    dropdown.value = keep if keep in {v for _l, v in options} else None
+    set_choice(dropdown, keep)

@@ -15,6 +15,15 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 pytestmark = pytest.mark.ui
 
+# One Voila kernel per open page on a 2-core machine: give waiting assertions room to breathe
+# (they still return as soon as the condition holds).
+try:
+    from playwright.sync_api import expect as _expect
+
+    _expect.set_options(timeout=20_000)
+except ImportError:  # playwright missing: the fixtures below skip
+    pass
+
 
 @pytest.fixture(scope="session")
 def playwright_browser():
