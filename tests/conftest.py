@@ -54,6 +54,9 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "IPYTHONDIR": home / ".ipython",
         "MPLCONFIGDIR": home / ".config" / "matplotlib",
     }
+    # One cache folder for the whole run (still away from the user's): chart fonts cut for one
+    # test are reused by the next instead of being cut again every time.
+    folders["XDG_CACHE_HOME"] = tmp_path_factory.getbasetemp() / "xdg-cache"
     for name, path in folders.items():
         path.mkdir(parents=True, exist_ok=True)
         monkeypatch.setenv(name, str(path))
