@@ -9,18 +9,10 @@ import pandas as pd
 import pytest
 
 from actionlab import analysis
-from actionlab.services import Workbook
 from actionlab.services.canvas import FACILITATOR_AUTHOR, Author
-from actionlab.settings import Settings
 
 CRITERIA = ["important", "urgent", "complex", "feasible", "specific", "timely"]
 
-
-@pytest.fixture
-def wb(tmp_path):
-    workbook = Workbook.open(Settings(db_url=f"sqlite:///{tmp_path / 's.db'}"), upgrade=True)
-    yield workbook
-    workbook.close()
 
 
 @pytest.fixture

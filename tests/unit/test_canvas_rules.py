@@ -7,18 +7,10 @@ from __future__ import annotations
 import pytest
 
 from actionlab.errors import InvalidInput
-from actionlab.services import Workbook
 from actionlab.services.canvas import FACILITATOR_AUTHOR, Author, EditConflict
-from actionlab.settings import Settings
 
 ALL = ["topic", "restructure", "goals", "strategy", "actions"]
 
-
-@pytest.fixture
-def wb(tmp_path):
-    workbook = Workbook.open(Settings(db_url=f"sqlite:///{tmp_path / 's.db'}"), upgrade=True)
-    yield workbook
-    workbook.close()
 
 
 @pytest.fixture

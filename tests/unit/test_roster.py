@@ -7,8 +7,6 @@ from openpyxl import Workbook as XlsxBook
 
 from actionlab.errors import InvalidInput
 from actionlab.roster import read_roster, read_table
-from actionlab.services import Workbook
-from actionlab.settings import Settings
 
 EN_CSV = (
     "Name,Unit,Department,Profession,Level,Gender,Age band,Group,Role\n"
@@ -25,12 +23,6 @@ ZH_CSV = (
     "赵敏,示例区街道办,综合科,管理,科员,女,20-29,,\n"
 )
 
-
-@pytest.fixture
-def wb(tmp_path):
-    workbook = Workbook.open(Settings(db_url=f"sqlite:///{tmp_path / 'r.db'}"), upgrade=True)
-    yield workbook
-    workbook.close()
 
 
 @pytest.fixture

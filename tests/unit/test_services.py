@@ -5,17 +5,8 @@ from __future__ import annotations
 import pytest
 
 from actionlab.errors import AccessDenied, InvalidInput, LibraryError
-from actionlab.services import Workbook
 from actionlab.services.access import CODE_ALPHABET, normalize_code
 from actionlab.services.canvas import FACILITATOR_AUTHOR, Author
-from actionlab.settings import Settings
-
-
-@pytest.fixture
-def wb(tmp_path):
-    workbook = Workbook.open(Settings(db_url=f"sqlite:///{tmp_path / 's.db'}"), upgrade=True)
-    yield workbook
-    workbook.close()
 
 
 @pytest.mark.parametrize("title,lang,groups,msg", [

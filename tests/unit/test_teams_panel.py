@@ -8,9 +8,7 @@ import ipywidgets as w
 import pytest
 
 from actionlab.i18n import translator
-from actionlab.services import Workbook
 from actionlab.services.canvas import FACILITATOR_AUTHOR
-from actionlab.settings import Settings
 from widgets.live import LiveLoop
 from widgets.teams import NO_GROUP, TeamsPanel
 
@@ -22,12 +20,6 @@ ROSTER = (
     "<img src=x onerror=1>,<script>alert(1)</script>,,,,,,,\n"
 )
 
-
-@pytest.fixture
-def wb(tmp_path):
-    workbook = Workbook.open(Settings(db_url=f"sqlite:///{tmp_path / 't.db'}"), upgrade=True)
-    yield workbook
-    workbook.close()
 
 
 @pytest.fixture

@@ -6,24 +6,15 @@ import subprocess
 import sys
 
 import ipywidgets as w
-import pytest
 
 from actionlab.i18n import translator
-from actionlab.services import Workbook
 from actionlab.services.canvas import FACILITATOR_AUTHOR, Author
-from actionlab.settings import Settings
 from widgets.canvas import CanvasBoard
 from widgets.live import LiveLoop
 from widgets.pages import query_params
 
 HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>'
 
-
-@pytest.fixture
-def wb(tmp_path):
-    workbook = Workbook.open(Settings(db_url=f"sqlite:///{tmp_path / 'w.db'}"), upgrade=True)
-    yield workbook
-    workbook.close()
 
 
 def html_values(widget) -> list[str]:
