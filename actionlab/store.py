@@ -69,6 +69,16 @@ def _member_payload(member: Member) -> dict:
     return {k: getattr(member, k) for k in MEMBER_FIELDS if k not in ("token_hash", "group_id")}
 
 
+def _board_query(model, workshop_id: int, group_id: int | None, canvas: str | None):
+    """Rows of one workshop, optionally of one group's board on one canvas."""
+    query = select(model).where(model.workshop_id == workshop_id)
+    if group_id is not None:
+        query = query.where(model.group_id == group_id)
+    if canvas is not None:
+        query = query.where(model.canvas == canvas)
+    return query
+
+
 class Store:
     """Facade over one database. ``Store.open(url)`` checks the schema is current."""
 
@@ -292,11 +302,7 @@ class Store:
 
     def find_cards(self, workshop_id: int, *, group_id: int | None = None,
                    canvas: str | None = None) -> list[Card]:
-        query = select(Card).where(Card.workshop_id == workshop_id)
-        if group_id is not None:
-            query = query.where(Card.group_id == group_id)
-        if canvas is not None:
-            query = query.where(Card.canvas == canvas)
+        query = _board_query(Card, workshop_id, group_id, canvas)
         with self.read() as s:
             return list(s.scalars(query.order_by(Card.created_at, Card.id)))
 
@@ -418,11 +424,7 @@ class Store:
 
     def find_votes(self, workshop_id: int, *, group_id: int | None = None,
                    canvas: str | None = None) -> list[Vote]:
-        query = select(Vote).where(Vote.workshop_id == workshop_id)
-        if group_id is not None:
-            query = query.where(Vote.group_id == group_id)
-        if canvas is not None:
-            query = query.where(Vote.canvas == canvas)
+        query = _board_query(Vote, workshop_id, group_id, canvas)
         with self.read() as s:
             return list(s.scalars(query.order_by(Vote.id)))
 

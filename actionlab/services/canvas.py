@@ -46,6 +46,43 @@ class Author:
 FACILITATOR_AUTHOR = Author(None)
 
 
+def existing_card(store: Store, card_id: int) -> Card:
+    """The card, or the message a person sees when it was deleted while they looked at it."""
+    try:
+        return store.find_card(card_id)
+    except NotFound:
+        raise InvalidInput(N_("That card was deleted in the meantime.")) from None
+
+
+@dataclass(frozen=True)
+class OnBehalf:
+    """What to tell people when a vote or a score is not theirs to give."""
+
+    others: str  # a member tried to act for someone else
+    whom: str  # the facilitator did not say for whom
+    group: str  # the card belongs to another group
+
+
+def acting_member(store: Store, author: Author, card: Card, for_member: int | None,
+                  say: OnBehalf) -> int:
+    """Whose vote or score this is: the member themself, or — entered by the facilitator for
+    someone without a device — the member ``for_member`` of the card's group."""
+    if for_member is not None and for_member != author.member_id:
+        if not author.is_facilitator:
+            raise InvalidInput(say.others)
+        try:
+            member = store.find_member(int(for_member))
+        except (NotFound, TypeError, ValueError):
+            raise InvalidInput(N_("Choose a member of the group.")) from None
+    elif author.member is not None:
+        member = author.member
+    else:
+        raise InvalidInput(say.whom)
+    if member.group_id != card.group_id:
+        raise InvalidInput(say.group)
+    return member.id
+
+
 @dataclass
 class MapNode:
     """One card in a map drawn through card links (key problem → goals → strategies → actions)."""
@@ -296,7 +333,4 @@ class CanvasService:
                                                   wanted)
 
     def _card(self, card_id: int) -> Card:
-        try:
-            return self.store.find_card(card_id)
-        except NotFound:
-            raise InvalidInput(N_("That card was deleted in the meantime.")) from None
+        return existing_card(self.store, card_id)

@@ -8,17 +8,24 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..db.models import Card, Workshop
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput
 from ..i18n import N_
 from ..library import Library
 from ..store import Store
-from .canvas import Author
+from .canvas import Author, OnBehalf, acting_member, existing_card
 from .options import weights
 
 CONSENSUS = "consensus"  # the criterion key of fist-to-five
 FIST_LOW, FIST_HIGH = 0, 5
 #: Fist-to-five: 3 or more means "I can live with it"; agreement when nobody shows less.
 FIST_AGREE = 3
+
+
+SCORING = OnBehalf(
+    others=N_("Only the facilitator enters scores for someone else."),
+    whom=N_("Choose whom you are scoring for."),
+    group=N_("Members score their own group's cards."),
+)
 
 
 @dataclass(frozen=True)
@@ -51,32 +58,13 @@ class ScoringService:
         self.store = store
         self.library = library
 
-    def _card(self, card_id: int) -> Card:
-        try:
-            return self.store.find_card(card_id)
-        except NotFound:
-            raise InvalidInput(N_("That card was deleted in the meantime.")) from None
-
     def _scorer(self, author: Author, card: Card, for_member: int | None) -> int:
-        if for_member is not None and for_member != author.member_id:
-            if not author.is_facilitator:
-                raise InvalidInput(N_("Only the facilitator enters scores for someone else."))
-            try:
-                member = self.store.find_member(int(for_member))
-            except (NotFound, ValueError):
-                raise InvalidInput(N_("Choose a member of the group.")) from None
-        elif author.member is not None:
-            member = author.member
-        else:
-            raise InvalidInput(N_("Choose whom you are scoring for."))
-        if member.group_id != card.group_id:
-            raise InvalidInput(N_("Members score their own group's cards."))
-        return member.id
+        return acting_member(self.store, author, card, for_member, SCORING)
 
     def score(self, author: Author, card_id: int, criterion: str, value: int | None,
               for_member: int | None = None) -> None:
         """Set one score (None clears it). Criteria and range come from the column."""
-        card = self._card(card_id)
+        card = existing_card(self.store, card_id)
         column = self.library.canvas(card.canvas).column(card.column)
         if criterion == CONSENSUS:
             if not column.consensus:

@@ -7,14 +7,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..db.models import Card, Workshop
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput
 from ..i18n import N_
 from ..library import Library
 from ..store import Store
-from .canvas import Author
+from .canvas import Author, OnBehalf, acting_member, existing_card
 from .options import VoteRules, vote_rules
 
 MAX_BUDGET = 20
+VOTING = OnBehalf(
+    others=N_("Only the facilitator enters votes for someone else."),
+    whom=N_("Choose whom you are voting for."),
+    group=N_("Votes go to cards of the voter's own group."),
+)
 
 
 @dataclass
@@ -65,26 +70,10 @@ class VotingService:
         return tally
 
     def _target(self, author: Author, card_id: int, for_member: int | None) -> tuple[Card, int]:
-        try:
-            card = self.store.find_card(card_id)
-        except NotFound:
-            raise InvalidInput(N_("That card was deleted in the meantime.")) from None
+        card = existing_card(self.store, card_id)
         if not self.library.canvas(card.canvas).column(card.column).vote:
             raise InvalidInput(N_("Cards in this column are not voted on."))
-        if for_member is not None and for_member != author.member_id:
-            if not author.is_facilitator:
-                raise InvalidInput(N_("Only the facilitator enters votes for someone else."))
-            try:
-                voter = self.store.find_member(int(for_member))
-            except (NotFound, ValueError):
-                raise InvalidInput(N_("Choose a member of the group.")) from None
-        elif author.member is not None:
-            voter = author.member
-        else:
-            raise InvalidInput(N_("Choose whom you are voting for."))
-        if voter.group_id != card.group_id:
-            raise InvalidInput(N_("Votes go to cards of the voter's own group."))
-        return card, voter.id
+        return card, acting_member(self.store, author, card, for_member, VOTING)
 
     def vote(self, author: Author, card_id: int, for_member: int | None = None) -> None:
         card, voter = self._target(author, card_id, for_member)
