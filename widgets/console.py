@@ -89,7 +89,11 @@ class ConsolePage:
         )
         self.facilitate = None
         self.teams = None
-        self.tabs = wb(w.Tab(children=[overview, w.VBox([]), w.VBox([])],
+        # The tabs' children never change (Lumino keeps a replaced tab page hidden); the
+        # panels of the chosen workshop go into these holders.
+        self.facilitate_holder = w.VBox([])
+        self.teams_holder = w.VBox([])
+        self.tabs = wb(w.Tab(children=[overview, self.facilitate_holder, self.teams_holder],
                              titles=[_("Workshop"), _("Canvases"), _("Teams")]), "wb-console-tabs")
         self.detail = wb(w.VBox([self.tabs]), "wb-workshop-detail")
         self.widget = wb(
@@ -160,7 +164,8 @@ class ConsolePage:
 
         self.facilitate = FacilitatePanel(self.workbook, self.workshop, self._)
         self.teams = TeamsPanel(self.workbook, self.workshop, self._)
-        self.tabs.children = [self.tabs.children[0], self.facilitate.widget, self.teams.widget]
+        self.facilitate_holder.children = [self.facilitate.widget]
+        self.teams_holder.children = [self.teams.widget]
 
     def _show_info(self) -> None:
         _ = self._
