@@ -13,13 +13,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Expect
+from playwright.sync_api import expect  # waits up to 20 s (tests/ui/conftest.py)
+
+from tests.ui import room
 
 pytestmark = pytest.mark.ui
-
-# Five kernels share a small machine: give live updates more than the default 5 s to arrive.
-expect = Expect()
-expect.set_options(timeout=20_000)
 
 HOSTILE = '<img src=x onerror="document.body.dataset.pwned=1">'
 HOSTILE_NAME = "Dan <img src=x onerror=pwned=1>"  # names hold at most 40 characters
@@ -29,7 +27,6 @@ CANVASES = ("topic", "restructure", "goals", "strategy", "actions")
 TITLES = {"topic": "Topic choice", "restructure": "Problem restructuring",
           "goals": "Goal setting", "strategy": "Strategy mapping", "actions": "Action plan"}
 
-PHONE = {"width": 420, "height": 900}
 PROJECTOR = {"width": 1600, "height": 1000}
 
 
@@ -37,17 +34,7 @@ PROJECTOR = {"width": 1600, "height": 1000}
 def create_workshop(pages, server, title: str):
     """The facilitator creates a two-group workshop with all five canvases; returns the
     console page and the join code."""
-    console = pages.open(server.url("console", key=server.key, lang="en"))
-    console.locator(".wb-create-title input").fill(title)
-    console.locator(".wb-create-lang select").select_option(label="English")
-    console.locator(".wb-create-groups input").fill("2")
-    expect(console.locator(".wb-canvas-choice-restructure input")).to_be_checked()
-    for key in CANVASES:
-        console.locator(f".wb-canvas-choice-{key} input").check()
-    console.locator(".wb-create-submit").click()
-    code_box = console.locator(".wb-workshop-info .wb-join-code")
-    expect(code_box).to_have_text(re.compile(r"^[A-Z2-9]{6}$"))
-    return console, code_box.inner_text()
+    return room.create_workshop(pages, server, title, canvases=CANVASES)
 
 
 def open_projector(pages, server, console):
@@ -60,11 +47,7 @@ def open_projector(pages, server, console):
 
 
 def join(pages, server, code: str, group_index: int, name: str):
-    page = pages.open(server.url("participant", code=code), **PHONE)
-    page.locator(".wb-join-group input[type=radio]").nth(group_index).check()
-    page.locator(".wb-join-name input").fill(name)
-    page.locator(".wb-join-submit").click()
-    expect(page.locator(".wb-member-name")).to_have_text(name)
+    page = room.join(pages, server, code, group_index, name)
     expect(page.locator(".wb-canvas-tabs .lm-TabBar-tab")).to_have_text(
         [TITLES[k] for k in CANVASES])
     return page

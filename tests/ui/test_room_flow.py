@@ -8,26 +8,16 @@ server restart bring everyone back as themselves.
 from __future__ import annotations
 
 import base64
-import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.ui.room import create_workshop, join
+
 pytestmark = pytest.mark.ui
 
 HOSTILE = '<img src=x onerror="document.body.dataset.pwned=1">'
-
-
-def join(pages, server, code: str, group_index: int, name: str):
-    page = pages.open(server.url("participant", code=code), width=420, height=900)
-    page.locator(".wb-join-group input[type=radio]").nth(group_index).check()
-    page.locator(".wb-join-name input").fill(name)
-    page.locator(".wb-join-submit").click()
-    expect(page.locator(".wb-member-name")).to_have_text(name)
-    # the personal link is now in the address bar, so a reload brings them back
-    expect(page).to_have_url(re.compile(r"[?&]me="))
-    return page
 
 
 def add_card(page, column: str, text: str):
@@ -39,14 +29,7 @@ def add_card(page, column: str, text: str):
 
 def test_facilitator_participants_projector_and_export(pages, server, tmp_path):
     # -- the facilitator creates a workshop -------------------------------------------
-    console = pages.open(server.url("console", key=server.key, lang="en"))
-    console.locator(".wb-create-title input").fill("Room test workshop")
-    console.locator(".wb-create-lang select").select_option(label="English")
-    console.locator(".wb-create-groups input").fill("2")
-    console.locator(".wb-create-submit").click()
-    code_box = console.locator(".wb-workshop-info .wb-join-code")
-    expect(code_box).to_have_text(re.compile(r"^[A-Z2-9]{6}$"))
-    code = code_box.inner_text()
+    console, code = create_workshop(pages, server, "Room test workshop")
     expect(console.locator(".wb-workshop-info img.wb-join-qr")).to_be_visible()
 
     # -- the projector, opened from the console's link -----------------------------------
@@ -155,18 +138,12 @@ def test_join_with_code_typed_by_hand(pages, server):
 
 
 def test_workshop_with_chosen_canvases_in_order(pages, server):
-    console = pages.open(server.url("console", key=server.key, lang="en"))
-    console.locator(".wb-create-title input").fill("Two canvases")
-    console.locator(".wb-create-lang select").select_option(label="English")
-    console.locator(".wb-create-groups input").fill("2")
-    # restructure is checked by default; add the fishbone and move it first
-    console.locator(".wb-canvas-choice-fishbone input").check()
-    console.locator(".wb-canvas-up-fishbone").click()
-    console.locator(".wb-canvas-up-fishbone").click()
-    console.locator(".wb-create-submit").click()
-    code_box = console.locator(".wb-workshop-info .wb-join-code")
-    expect(code_box).to_have_text(re.compile(r"^[A-Z2-9]{6}$"))
-    code = code_box.inner_text()
+    def fishbone_first(console):  # restructure is checked by default; move the fishbone up
+        console.locator(".wb-canvas-up-fishbone").click()
+        console.locator(".wb-canvas-up-fishbone").click()
+
+    console, code = create_workshop(pages, server, "Two canvases", canvases=["fishbone"],
+                                    arrange=fishbone_first)
     projector = pages.open(server.base + console.locator(".wb-projector-link").get_attribute("href"),
                            width=1600)
     expect(projector.locator(".wb-projector-canvas button")).to_have_count(2)

@@ -9,6 +9,8 @@ import pytest
 from openpyxl import Workbook as XlsxBook
 from playwright.sync_api import expect
 
+from tests.ui.room import create_workshop, join
+
 pytestmark = pytest.mark.ui
 
 
@@ -30,14 +32,7 @@ def upload(page, teams, path) -> None:
 
 
 def test_roster_upload_groups_roles_subtasks_and_joining(pages, server, tmp_path):
-    console = pages.open(server.url("console", key=server.key, lang="en"))
-    console.locator(".wb-create-title input").fill("Teams test")
-    console.locator(".wb-create-lang select").select_option(label="English")
-    console.locator(".wb-create-groups input").fill("2")
-    console.locator(".wb-create-submit").click()
-    code_box = console.locator(".wb-workshop-info .wb-join-code")
-    expect(code_box).to_have_text(re.compile(r"^[A-Z2-9]{6}$"))
-    code = code_box.inner_text()
+    console, code = create_workshop(pages, server, "Teams test")
     tab = console.locator(".wb-console-tabs .lm-TabBar-tab").nth(2)
     tab.click()
     expect(tab).to_have_class(re.compile(r"lm-mod-current"))
@@ -94,11 +89,7 @@ def test_roster_upload_groups_roles_subtasks_and_joining(pages, server, tmp_path
     pages.shot(console, "console-teams")
 
     # Ada joins from her phone with her name: she is the roster's Ada, group leader.
-    phone = pages.open(server.url("participant", code=code), width=420, height=900)
-    phone.locator(".wb-join-group input[type=radio]").nth(0).check()
-    phone.locator(".wb-join-name input").fill("Ada Field")
-    phone.locator(".wb-join-submit").click()
-    expect(phone.locator(".wb-member-name")).to_have_text("Ada Field")
+    phone = join(pages, server, code, 0, "Ada Field")
     phone.locator(".wb-my-subtask input").fill("Planning rules")
     phone.locator(".wb-my-subtask-save").click()
     expect(rows).to_have_count(4)  # no second Ada
