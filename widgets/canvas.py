@@ -496,13 +496,14 @@ class CanvasBoard:
         if any(c.vote for c in self.canvas.columns):
             data.tally = wb_.voting.tally(ws, gid, key)
         if any(c.score or c.consensus for c in self.canvas.columns):
+            scores = wb_.scoring.scores(ws, gid, key)  # one query for the whole board
             voter = self.voter_id
             if voter is not None:
-                data.mine = wb_.scoring.mine(ws, gid, key, voter)
+                data.mine = wb_.scoring.mine(ws, gid, key, voter, scores)
             for col in self.canvas.columns:
                 if col.score:
-                    data.summaries[col.key] = wb_.scoring.summary(ws, gid, key, col.key)
-            data.consensus = wb_.scoring.consensus(ws, gid, key)
+                    data.summaries[col.key] = wb_.scoring.summary(ws, gid, key, col.key, scores)
+            data.consensus = wb_.scoring.consensus(ws, gid, key, scores)
         self._parents = {}
         targets = {col.key: wb_.canvas.parent_targets(key, col) for col in self.canvas.columns}
         outside = any(t[0] != key for ts in targets.values() for t in ts)

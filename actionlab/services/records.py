@@ -93,12 +93,14 @@ class RecordService:
         for group in self.store.find_groups(ws.id):
             group_canvases = []
             for canvas in canvases:
+                scores = self.scoring.scores(ws, group.id, canvas.key)
                 ctx = {
                     "lang": lang, "names": names, "texts": texts,
                     "tally": self.voting.tally(ws, group.id, canvas.key),
-                    "summaries": {c.key: self.scoring.summary(ws, group.id, canvas.key, c.key)
+                    "summaries": {c.key: self.scoring.summary(ws, group.id, canvas.key, c.key,
+                                                              scores)
                                   for c in canvas.columns if c.score is not None},
-                    "consensus": self.scoring.consensus(ws, group.id, canvas.key),
+                    "consensus": self.scoring.consensus(ws, group.id, canvas.key, scores),
                 }
                 mine = [c for c in cards if c.group_id == group.id and c.canvas == canvas.key]
                 columns = [

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from ..db.models import Card, Workshop
+from ..db.models import Card, Score, Workshop
 from ..errors import InvalidInput
 from ..i18n import N_
 from ..library import Library
@@ -100,15 +100,20 @@ class ScoringService:
         return self.store.update_workshop_options(
             "facilitator", workshop.id, ("weights", canvas, column, criterion), weight)
 
-    def mine(self, workshop: Workshop, group_id: int, canvas: str,
-             member_id: int) -> dict[tuple[int, str], int]:
-        """(card id, criterion) → the member's own score."""
-        return {(s.card_id, s.criterion): s.value
-                for s in self.store.find_scores(workshop.id, group_id=group_id, canvas=canvas)
-                if s.member_id == member_id}
+    def scores(self, workshop: Workshop, group_id: int, canvas: str) -> list[Score]:
+        """Every score of one group's canvas: read once, then handed to ``mine``, ``summary``
+        and ``consensus`` so a board refresh queries the table once."""
+        return self.store.find_scores(workshop.id, group_id=group_id, canvas=canvas)
 
-    def summary(self, workshop: Workshop, group_id: int, canvas: str,
-                column_key: str) -> dict[int, CardScore]:
+    def mine(self, workshop: Workshop, group_id: int, canvas: str, member_id: int,
+             scores: list[Score] | None = None) -> dict[tuple[int, str], int]:
+        """(card id, criterion) → the member's own score."""
+        if scores is None:
+            scores = self.scores(workshop, group_id, canvas)
+        return {(s.card_id, s.criterion): s.value for s in scores if s.member_id == member_id}
+
+    def summary(self, workshop: Workshop, group_id: int, canvas: str, column_key: str,
+                scores: list[Score] | None = None) -> dict[int, CardScore]:
         """Mean per criterion and weighted total for every scored card of a column."""
         column = self.library.canvas(canvas).column(column_key)
         if column.score is None:
@@ -116,7 +121,9 @@ class ScoringService:
         w = weights(workshop, canvas, column)
         by_card: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         raters: dict[int, set[int]] = defaultdict(set)
-        for s in self.store.find_scores(workshop.id, group_id=group_id, canvas=canvas):
+        if scores is None:
+            scores = self.scores(workshop, group_id, canvas)
+        for s in scores:
             if s.criterion in w:
                 by_card[s.card_id][s.criterion].append(s.value)
                 raters[s.card_id].add(s.member_id)
@@ -128,9 +135,12 @@ class ScoringService:
             out[card_id] = CardScore(card_id, means, len(raters[card_id]), total)
         return out
 
-    def consensus(self, workshop: Workshop, group_id: int, canvas: str) -> dict[int, Consensus]:
+    def consensus(self, workshop: Workshop, group_id: int, canvas: str,
+                  scores: list[Score] | None = None) -> dict[int, Consensus]:
         hands: dict[int, dict[int, int]] = defaultdict(dict)
-        for s in self.store.find_scores(workshop.id, group_id=group_id, canvas=canvas):
+        if scores is None:
+            scores = self.scores(workshop, group_id, canvas)
+        for s in scores:
             if s.criterion == CONSENSUS:
                 hands[s.card_id][s.member_id] = s.value
         return {cid: Consensus(cid, h, min(h.values()) if h else None) for cid, h in hands.items()}
