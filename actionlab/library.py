@@ -133,7 +133,8 @@ class Item:
     key: str
     title: Text
     body: Text
-    may: tuple[str, ...] = ()  # powers of a role: "decide" (mark the group's agreed cards)
+    may: tuple[str, ...] = ()  # powers of a role: "decide", "run_round" (the speaking round)
+    purpose: str | None = None  # what a facilitator question is for (clarify, team, apply)
 
 
 def _read(path: Path) -> dict:
@@ -308,6 +309,7 @@ class Library:
                     title=Text.parse(entry.get("title"), f"{where} title"),
                     body=Text.parse(entry.get("body"), f"{where} body"),
                     may=tuple(entry.get("may") or ()),
+                    purpose=entry.get("purpose"),
                 )
             )
         return tuple(out)

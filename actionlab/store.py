@@ -9,7 +9,7 @@ exceptions (:mod:`actionlab.errors`). Rules live in the services above, not here
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,13 +21,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import migrate
 from .db.engine import make_engine
 from .db.models import (
+    Attendance,
     Card,
     Change,
     FacilitatorKey,
     Group,
+    Meeting,
     Member,
+    PromptAnswer,
+    QuestionAsked,
     RevisionCounter,
     Score,
+    SpeakingTurn,
     Vote,
     Workshop,
     utcnow,
@@ -59,7 +64,18 @@ class WriteTx:
         self.pending.append(_Pending(action, entity, obj, entity_id, workshop_id, group_id, payload))
 
 
+@dataclass
+class RoomEdit:
+    """What a room change adds besides the new state: details for the change log and rows
+    written in the same transaction (a speaking turn, a question asked)."""
+
+    payload: dict = field(default_factory=dict)
+    rows: list = field(default_factory=list)
+
+
 _UNSET: Any = object()
+#: Meeting columns that ``update_meeting`` may change.
+MEETING_FIELDS = ("kind", "title", "agenda", "held_on", "started_at", "ended_at")
 #: Member columns that ``update_member`` may change.
 MEMBER_FIELDS = ("name", "group_id", "role", "token_hash", "unit", "department", "profession",
                  "level", "gender", "age_band", "subtask")
@@ -445,6 +461,137 @@ class Store:
             tx.log("workshop.options", "workshop", ws, workshop_id=ws.id, path=list(path),
                    value=value)
         return ws
+
+    # -- the live room -------------------------------------------------------------------
+    def update_room(self, actor: str, workshop_id: int, action: str,
+                    mutate: Callable[[dict], RoomEdit | None], *,
+                    group_id: int | None = None) -> Workshop:
+        """Change the room state: ``mutate`` edits a copy of the document in place, inside
+        the transaction and under a lock on the workshop row, so two facilitator pages never
+        lose each other's changes. One change row with ``action`` records it."""
+        with self.write(actor) as tx:
+            ws = tx.session.get(Workshop, workshop_id, with_for_update=True)
+            if ws is None:
+                raise NotFound(f"no workshop #{workshop_id}")
+            room = copy.deepcopy(ws.room or {})
+            edit = mutate(room) or RoomEdit()
+            ws.room = room
+            for row in edit.rows:
+                tx.session.add(row)
+            tx.session.flush()
+            tx.log(action, "room", ws, workshop_id=ws.id, group_id=group_id, **edit.payload)
+        return ws
+
+    def touch_member(self, member_id: int, when=None) -> None:
+        """Mark the member's page as open now (presence). No change row: this is not an edit."""
+        with self.write("presence") as tx:
+            tx.session.execute(update(Member).where(Member.id == member_id)
+                               .values(last_seen=when or utcnow()))
+
+    # -- meetings ------------------------------------------------------------------------
+    def add_meeting(self, actor: str, *, workshop_id: int, kind: str, title: str, agenda: list,
+                    held_on=None) -> Meeting:
+        with self.write(actor) as tx:
+            number = (tx.session.scalar(select(func.max(Meeting.number))
+                                        .where(Meeting.workshop_id == workshop_id)) or 0) + 1
+            meeting = Meeting(workshop_id=workshop_id, number=number, kind=kind, title=title,
+                              agenda=list(agenda), held_on=held_on, created_at=utcnow())
+            tx.session.add(meeting)
+            tx.session.flush()
+            tx.log("meeting.add", "meeting", meeting, workshop_id=workshop_id, number=number,
+                   kind=kind, title=title)
+        return meeting
+
+    def update_meeting(self, actor: str, meeting_id: int, **changes) -> Meeting:
+        unknown = set(changes) - set(MEETING_FIELDS)
+        if unknown:
+            raise StoreError(f"unknown meeting fields {sorted(unknown)}")
+        with self.write(actor) as tx:
+            meeting = tx.session.get(Meeting, meeting_id)
+            if meeting is None:
+                raise NotFound(f"no meeting #{meeting_id}")
+            for key, value in changes.items():
+                setattr(meeting, key, value)
+            tx.log("meeting.update", "meeting", meeting, workshop_id=meeting.workshop_id,
+                   **{k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                      for k, v in changes.items()})
+        return meeting
+
+    def find_meetings(self, workshop_id: int) -> list[Meeting]:
+        with self.read() as s:
+            return list(s.scalars(select(Meeting).where(Meeting.workshop_id == workshop_id)
+                                  .order_by(Meeting.number)))
+
+    def find_meeting(self, meeting_id: int) -> Meeting:
+        with self.read() as s:
+            meeting = s.get(Meeting, meeting_id)
+        if meeting is None:
+            raise NotFound(f"no meeting #{meeting_id}")
+        return meeting
+
+    def set_attendance(self, actor: str, meeting: Meeting, member_id: int, status: str | None,
+                       *, only_if_unmarked: bool = False) -> bool:
+        """Mark (or with None, unmark) a member at a meeting. With ``only_if_unmarked`` an
+        existing mark stays (a page opening never overrides the facilitator). True if written."""
+        with self.write(actor) as tx:
+            row = tx.session.scalar(select(Attendance).where(
+                Attendance.meeting_id == meeting.id, Attendance.member_id == member_id))
+            if row is not None and (only_if_unmarked or row.status == status):
+                return False
+            if status is None:
+                if row is None:
+                    return False
+                tx.session.delete(row)
+            elif row is None:
+                tx.session.add(Attendance(meeting_id=meeting.id, member_id=member_id,
+                                          status=status, marked_by=actor, at=utcnow()))
+            else:
+                row.status, row.marked_by, row.at = status, actor, utcnow()
+            tx.log("attendance.set", "attendance", entity_id=member_id,
+                   workshop_id=meeting.workshop_id, meeting_id=meeting.id, member_id=member_id,
+                   status=status)
+        return True
+
+    def find_attendance(self, meeting_id: int) -> list[Attendance]:
+        with self.read() as s:
+            return list(s.scalars(select(Attendance).where(Attendance.meeting_id == meeting_id)
+                                  .order_by(Attendance.id)))
+
+    def find_turns(self, workshop_id: int, *, meeting_id: int | None = None,
+                   group_id: int | None = None) -> list[SpeakingTurn]:
+        query = select(SpeakingTurn).where(SpeakingTurn.workshop_id == workshop_id)
+        if meeting_id is not None:
+            query = query.where(SpeakingTurn.meeting_id == meeting_id)
+        if group_id is not None:
+            query = query.where(SpeakingTurn.group_id == group_id)
+        with self.read() as s:
+            return list(s.scalars(query.order_by(SpeakingTurn.id)))
+
+    def find_questions_asked(self, workshop_id: int) -> list[QuestionAsked]:
+        with self.read() as s:
+            return list(s.scalars(select(QuestionAsked)
+                                  .where(QuestionAsked.workshop_id == workshop_id)
+                                  .order_by(QuestionAsked.id)))
+
+    # -- readiness answers ---------------------------------------------------------------
+    def set_prompt_answer(self, actor: str, *, workshop_id: int, group_id: int | None,
+                          prompt: int, member_id: int, answer: str) -> None:
+        with self.write(actor) as tx:
+            row = tx.session.scalar(select(PromptAnswer).where(
+                PromptAnswer.workshop_id == workshop_id, PromptAnswer.prompt == prompt,
+                PromptAnswer.member_id == member_id))
+            if row is None:
+                tx.session.add(PromptAnswer(workshop_id=workshop_id, prompt=prompt,
+                                            member_id=member_id, answer=answer, at=utcnow()))
+            else:
+                row.answer, row.at = answer, utcnow()
+            tx.log("prompt.answer", "prompt", entity_id=prompt, workshop_id=workshop_id,
+                   group_id=group_id, member_id=member_id, answer=answer)
+
+    def find_prompt_answers(self, workshop_id: int, prompt: int) -> list[PromptAnswer]:
+        with self.read() as s:
+            return list(s.scalars(select(PromptAnswer).where(
+                PromptAnswer.workshop_id == workshop_id, PromptAnswer.prompt == prompt)))
 
     # -- change log ----------------------------------------------------------------------
     def find_changes(self, *, after: int = 0, workshop_id: int | None = None,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -47,6 +48,9 @@ class Workshop(Base):
     #: Facilitator's settings per canvas: vote budget and cap, criteria weights, revealed
     #: private columns (see :mod:`actionlab.services.options`).
     options: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: The live state of the room: steps, modes, timer, prompts, questions, queues
+    #: (see :mod:`actionlab.services.roomstate`).
+    room: Mapped[dict] = mapped_column(JSON, default=dict)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -81,6 +85,8 @@ class Member(Base):
     age_band: Mapped[str | None] = mapped_column(String(40), nullable=True)
     #: The member's own sub-task (子课题) within the group's topic.
     subtask: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: When the member's page last said it is open (presence; written without a change row).
+    last_seen: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Card(Base):
@@ -138,6 +144,89 @@ class Vote(Base):
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     entered_by: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Meeting(Base):
+    """One meeting of a workshop's programme, with its time-boxed agenda."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("workshop_id", "number", name="uq_meetings_workshop_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    #: ``[{"key", "title": {zh, en} | str, "minutes", "canvas"?, "kind"}]``
+    agenda: Mapped[list] = mapped_column(JSON, default=list)
+    held_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id", name="uq_attendance_meeting_member"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))  # present | late | absent | excused
+    marked_by: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SpeakingTurn(Base):
+    """One turn in a group's round: who, how long they had, how long they spoke, or why not."""
+
+    __tablename__ = "speaking_turns"
+    __table_args__ = (Index("ix_speaking_turns_workshop", "workshop_id", "meeting_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    member_name: Mapped[str] = mapped_column(String(80))
+    allotted: Mapped[int] = mapped_column(Integer)  # seconds
+    spoken: Mapped[int] = mapped_column(Integer)  # seconds
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    ended_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PromptAnswer(Base):
+    """A member's answer to the facilitator's readiness prompt (ready / need more time)."""
+
+    __tablename__ = "prompt_answers"
+    __table_args__ = (UniqueConstraint("workshop_id", "prompt", "member_id",
+                                       name="uq_prompt_answers_workshop_prompt_member"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    prompt: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    answer: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class QuestionAsked(Base):
+    """A question the facilitator put to one group or to the room (the question log)."""
+
+    __tablename__ = "questions_asked"
+    __table_args__ = (Index("ix_questions_asked_workshop", "workshop_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    question_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    purpose: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

@@ -10,9 +10,14 @@ from ..store import Store
 from .access import AccessService
 from .canvas import CanvasService
 from .live import ChangeFeed
+from .meetings import MeetingService
+from .questions import QuestionService
 from .records import RecordService
+from .room import RoomService
 from .scoring import ScoringService
+from .speaking import SpeakingService
 from .teams import TeamsService
+from .timer import TimerService
 from .voting import VotingService
 from .workshops import WorkshopService
 
@@ -33,6 +38,11 @@ class Workbook:
     scoring: ScoringService
     teams: TeamsService
     records: RecordService
+    room: RoomService
+    meetings: MeetingService
+    timer: TimerService
+    speaking: SpeakingService
+    questions: QuestionService
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, upgrade: bool = False,
@@ -54,6 +64,11 @@ class Workbook:
             scoring=scoring,
             teams=TeamsService(store, library),
             records=RecordService(store, library, canvas, scoring, voting),
+            room=RoomService(store, library),
+            meetings=MeetingService(store, library),
+            timer=TimerService(store, library),
+            speaking=SpeakingService(store, library),
+            questions=QuestionService(store, library),
         )
 
     def feed(self, workshop_id: int, after: int | None = None) -> ChangeFeed:

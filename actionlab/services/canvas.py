@@ -17,6 +17,8 @@ from ..settings import Settings
 from ..store import Store
 from .access import FACILITATOR, member_actor
 from .options import revealed
+from .room import write_problem
+from .roomstate import PRIVATE, room_state
 
 MAX_FIELD = 400
 
@@ -54,6 +56,18 @@ def existing_card(store: Store, card_id: int) -> Card:
         raise InvalidInput(N_("That card was deleted in the meantime.")) from None
 
 
+def check_open(store: Store, author: Author, workshop_id: int, group_id: int, canvas: str,
+               text: str | None = None) -> None:
+    """Refuse a participant's write the room does not allow now (a locked or hidden step; a
+    statement in question-first mode). Reads the room state fresh; the facilitator passes."""
+    if author.is_facilitator:
+        return
+    state = room_state(store.find_workshop_by_id(workshop_id))
+    problem = write_problem(state, facilitator=False, group_id=group_id, canvas=canvas, text=text)
+    if problem:
+        raise InvalidInput(problem)
+
+
 @dataclass(frozen=True)
 class OnBehalf:
     """What to tell people when a vote or a score is not theirs to give."""
@@ -80,6 +94,7 @@ def acting_member(store: Store, author: Author, card: Card, for_member: int | No
         raise InvalidInput(say.whom)
     if member.group_id != card.group_id:
         raise InvalidInput(say.group)
+    check_open(store, author, card.workshop_id, card.group_id, card.canvas)
     return member.id
 
 
@@ -125,12 +140,14 @@ class CanvasService:
         """The cards ``viewer`` may see: private columns show only one's own cards until the
         facilitator reveals them (``viewer`` None is the projector)."""
         out = []
+        state = room_state(workshop)
         for card in cards:
             try:
                 col = self.column_of(card)
             except LibraryError:
                 continue
-            if col.private and not revealed(workshop, card.canvas, card.column):
+            private = state.mode(card.canvas) == PRIVATE
+            if private or (col.private and not revealed(workshop, card.canvas, card.column)):
                 if viewer is None or viewer.is_facilitator or card.author_id != viewer.member_id:
                     continue
             out.append(card)
@@ -202,6 +219,10 @@ class CanvasService:
         if not author.may_edit_group(group_id):
             raise InvalidInput(N_("You can only change your own group's canvas."))
 
+    def check_open(self, author: Author, workshop_id: int, group_id: int, canvas: str,
+                   text: str | None = None) -> None:
+        check_open(self.store, author, workshop_id, group_id, canvas, text)
+
     def _fields(self, column: ColumnDef, values: dict | None, group_id: int) -> dict:
         out: dict = {}
         for key, value in (values or {}).items():
@@ -258,6 +279,7 @@ class CanvasService:
         if group_id not in {g.id for g in self.store.find_groups(workshop.id)}:
             raise InvalidInput(N_("Choose your group."))
         self._check_group(author, group_id)
+        self.check_open(author, workshop.id, group_id, canvas, text)
         col = definition.column(column)
         return self.store.add_card(
             author.actor, workshop_id=workshop.id, group_id=group_id, canvas=canvas,
@@ -271,6 +293,8 @@ class CanvasService:
         saved in between, nothing is overwritten and :class:`EditConflict` says so."""
         card = self._card(card_id)
         self._check_group(author, card.group_id)
+        self.check_open(author, card.workshop_id, card.group_id, card.canvas,
+                        text if (text or "").strip() != card.text else None)
         col = self.column_of(card)
         changes: dict = {"text": self._text(text)}
         if fields is not None:
@@ -289,6 +313,7 @@ class CanvasService:
     def delete_card(self, author: Author, card_id: int) -> None:
         card = self._card(card_id)
         self._check_group(author, card.group_id)
+        self.check_open(author, card.workshop_id, card.group_id, card.canvas)
         self.store.remove_card(author.actor, card_id)
 
     def ask_why(self, author: Author, card_id: int, text: str) -> Card:
@@ -300,6 +325,7 @@ class CanvasService:
             raise InvalidInput(N_("This column has no why question."))
         workshop = self.store.find_workshop_by_id(card.workshop_id)
         self._check_group(author, card.group_id)
+        self.check_open(author, workshop.id, card.group_id, card.canvas, text)
         return self.store.add_card(
             author.actor, workshop_id=workshop.id, group_id=card.group_id, canvas=card.canvas,
             column=col.why, text=self._text(text), author_id=author.member_id, parent_id=card.id)
@@ -317,6 +343,7 @@ class CanvasService:
         """Mark a card as the group's decision (or take the mark back)."""
         card = self._card(card_id)
         self._check_group(author, card.group_id)
+        self.check_open(author, card.workshop_id, card.group_id, card.canvas)
         if self.column_of(card).decide is None:
             raise InvalidInput(N_("Cards in this column are not decided on."))
         if not self.may_decide(author):

@@ -11,6 +11,7 @@ from ..library import Library
 from ..settings import Settings
 from ..store import Store
 from .access import FACILITATOR, hash_secret, new_join_code, new_secret, normalize_code
+from .roomstate import room_state
 
 MAX_GROUPS = 5
 MAX_TITLE = 120
@@ -105,6 +106,8 @@ class WorkshopService:
         if workshop is None:
             raise InvalidInput(N_("No workshop has the code {code}. Check it with your facilitator."),
                                code=normalize_code(code))
+        if room_state(workshop).entry_locked:
+            raise InvalidInput(N_("The facilitator has closed entry to this workshop. Ask them to let you in."))
         name = _clean(name)
         if not name:
             raise InvalidInput(N_("Type your name."))
