@@ -20,11 +20,13 @@ from actionlab.services import Workbook
 from actionlab.services.canvas import Author, EditConflict
 from actionlab.services.live import ChangeBatch
 from actionlab.services.options import revealed
+from actionlab.services.roomstate import HIDDEN, LOCKED, OPEN, PRIVATE, room_state
 from actionlab.services.scoring import CONSENSUS, FIST_HIGH, FIST_LOW, CardScore, Consensus
 from actionlab.services.voting import Tally
 
 from .cardform import CardForm, set_choice, short
 from .common import MessageLine, button, esc, guarded, html_box, local_time, wb
+from .roomwatch import RoomWatch
 
 #: Entities whose changes redraw a board.
 BOARD_ENTITIES = ("card", "vote", "score", "member")
@@ -420,7 +422,7 @@ class CanvasBoard:
 
     def __init__(self, workbook: Workbook, workshop: Workshop, group: Group, canvas: CanvasDef,
                  author: Author | None, _, *, compact: bool = False,
-                 names: MemberNames | None = None):
+                 names: MemberNames | None = None, room: RoomWatch | None = None):
         self.workbook = workbook
         self.workshop = workshop
         self.group = group
@@ -432,6 +434,7 @@ class CanvasBoard:
         self.lang = workshop.lang
         self.message = MessageLine(_)
         self.names = names or MemberNames(workbook, workshop)
+        self.room = room or RoomWatch(workbook, workshop)
         self.may_decide = self.editable and workbook.canvas.may_decide(author)
         self._parents: dict[str, list[Card]] = {}
         self.proxy: w.Dropdown | None = None
@@ -453,15 +456,39 @@ class CanvasBoard:
         self.compare = html_box("", "wb-compare")
         self.map = html_box("", "wb-strategy-map")
         self.columns = [ColumnView(self, col) for col in canvas.columns]
+        self.mode_note = html_box("", "wb-step-mode-note")
+        self.body = w.VBox([
+            self.message.widget, self.status, self.compare,
+            wb(w.Box([c.widget for c in self.columns]), "wb-columns"),
+            self.map,
+        ])
         self.widget = wb(
-            w.VBox(top + [
-                self.message.widget, self.status, self.compare,
-                wb(w.Box([c.widget for c in self.columns]), "wb-columns"),
-                self.map,
-            ]),
+            w.VBox(top + [self.mode_note, self.body]),
             "wb-canvas", f"wb-canvas-{canvas.key}", "wb-canvas-compact" if compact else "wb-canvas-full",
         )
+        self.mode = OPEN
+        self._apply_mode(room_state(workshop).mode(canvas.key))
         self.refresh()
+
+    # -- what the room allows ----------------------------------------------------------------
+    def _apply_mode(self, mode: str) -> None:
+        """Locked: read only for members; hidden: members see a notice; private: each member
+        sees their own cards. The facilitator's boards stay as they are, with a note."""
+        _ = self._
+        for old in (LOCKED, HIDDEN, PRIVATE):
+            self.widget.remove_class(f"wb-step-{old}")
+        self.mode = mode
+        if mode != OPEN:
+            self.widget.add_class(f"wb-step-{mode}")
+        notes = {
+            LOCKED: _("Locked by the facilitator: read only."),
+            HIDDEN: _("This step is not open yet."),
+            PRIVATE: _("Private writing: each person sees only their own cards until the facilitator reveals them."),
+        }
+        self.mode_note.value = (f'<div class="wb-step-mode wb-step-mode-{mode}">{esc(notes[mode])}</div>'
+                                if mode in notes else "")
+        member = self.author is not None and not self.author.is_facilitator
+        self.body.layout.display = "none" if (mode == HIDDEN and (member or self.author is None)) else None
 
     # -- who ------------------------------------------------------------------------------
     @property
@@ -524,7 +551,8 @@ class CanvasBoard:
         for col in self.columns:
             shown = [c for c in visible if c.column == col.column.key]
             hidden = 0
-            if col.column.private and not revealed(self.workshop, self.canvas.key, col.column.key):
+            if self.mode == PRIVATE or (col.column.private and not revealed(
+                    self.workshop, self.canvas.key, col.column.key)):
                 hidden = sum(1 for c in data.cards if c.column == col.column.key) - len(shown)
             col.set_cards(shown, data, hidden)
         self.status.value = self._status_html(data)
@@ -589,7 +617,12 @@ class CanvasBoard:
 
     def on_changes(self, batch: ChangeBatch) -> None:
         self.names.on_changes(batch)  # reloads at most once per batch, even when shared
-        if any(batch.touches(e, self.group.id) for e in BOARD_ENTITIES) or batch.touches("workshop"):
-            if batch.touches("workshop"):
-                self.workshop = self.workbook.store.find_workshop_by_id(self.workshop.id)
+        stale = any(batch.touches(e, self.group.id) for e in BOARD_ENTITIES) or batch.touches("workshop")
+        if self.room.on_changes(batch):  # re-reads the workshop once per batch for the page
+            self.workshop = self.room.workshop
+            mode = self.room.state.mode(self.canvas.key)
+            if mode != self.mode:
+                self._apply_mode(mode)
+                stale = True
+        if stale:
             self.refresh()

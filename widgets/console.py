@@ -89,12 +89,18 @@ class ConsolePage:
         )
         self.facilitate = None
         self.teams = None
+        self.panels: list = []
         # The tabs' children never change (Lumino keeps a replaced tab page hidden); the
         # panels of the chosen workshop go into these holders.
+        self.room_holder = w.VBox([])
+        self.people_holder = w.VBox([])
+        self.rounds_holder = w.VBox([])
         self.facilitate_holder = w.VBox([])
         self.teams_holder = w.VBox([])
-        self.tabs = wb(w.Tab(children=[overview, self.facilitate_holder, self.teams_holder],
-                             titles=[_("Workshop"), _("Canvases"), _("Teams")]), "wb-console-tabs")
+        self.tabs = wb(w.Tab(children=[overview, self.room_holder, self.people_holder,
+                                       self.rounds_holder, self.facilitate_holder, self.teams_holder],
+                             titles=[_("Workshop"), _("Room"), _("Meeting & people"), _("Speaking"),
+                                     _("Canvases"), _("Teams")]), "wb-console-tabs")
         self.detail = wb(w.VBox([self.tabs]), "wb-workshop-detail")
         self.widget = wb(
             w.VBox([
@@ -154,18 +160,40 @@ class ConsolePage:
             self.loop.stop()
         self.loop = LiveLoop(self.workbook.feed(self.workshop.id), self.settings.poll_interval)
         self.loop.subscribe(self.on_changes)
+        self.loop.every(self.tick)
         if self._started:
             self.loop.start()
 
     def _panels(self) -> None:
-        """The facilitator's canvases and teams panels for the chosen workshop."""
+        """The facilitator's panels for the chosen workshop: running the room, the meeting
+        and its people, the speaking rounds, the canvases and the teams."""
+        from .attendance import PeoplePanel
+        from .canvas import MemberNames
         from .facilitate import FacilitatePanel
+        from .questions import QuestionsPanel
+        from .roomcontrol import RoomControls
+        from .roomwatch import RoomWatch
+        from .rounds import RoundsPanel
         from .teams import TeamsPanel
 
+        _ = self._
+        room = RoomWatch(self.workbook, self.workshop)
+        names = MemberNames(self.workbook, self.workshop)
+        self.controls = RoomControls(self.workbook, room, _)
+        self.questions = QuestionsPanel(self.workbook, room, _)
+        self.people = PeoplePanel(self.workbook, room, _)
+        self.rounds = RoundsPanel(self.workbook, room, names.get, _)
+        self.names = names
         self.facilitate = FacilitatePanel(self.workbook, self.workshop, self._)
         self.teams = TeamsPanel(self.workbook, self.workshop, self._)
+        self.room_holder.children = [wb(w.Box([self.controls.widget, self.questions.widget]),
+                                        "wb-room-tab")]
+        self.people_holder.children = [self.people.widget]
+        self.rounds_holder.children = [self.rounds.widget]
         self.facilitate_holder.children = [self.facilitate.widget]
         self.teams_holder.children = [self.teams.widget]
+        self.panels = [self.controls, self.questions, self.people, self.rounds,
+                       self.facilitate, self.teams]
 
     def _show_info(self) -> None:
         _ = self._
@@ -209,9 +237,14 @@ class ConsolePage:
     def on_changes(self, batch: ChangeBatch) -> None:
         if batch.touches("member") or batch.touches("workshop"):
             self._show_roster()
-        for panel in (self.facilitate, self.teams):
-            if panel is not None:
-                panel.on_changes(batch)
+        if self.panels:
+            self.names.on_changes(batch)
+        for panel in self.panels:
+            panel.on_changes(batch)
+
+    def tick(self) -> None:
+        for panel in (self.controls, self.rounds, self.people) if self.panels else ():
+            panel.tick()
 
     def start(self) -> None:
         self._started = True

@@ -23,12 +23,17 @@ class LiveLoop:
         self.feed = feed
         self.interval = interval
         self._subscribers: list[Callable[[ChangeBatch], None]] = []
+        self._tickers: list[Callable[[], None]] = []
         self._task: asyncio.Task | None = None
         self.online = True
         self.on_status: Callable[[bool], None] | None = None
 
     def subscribe(self, callback: Callable[[ChangeBatch], None]) -> None:
         self._subscribers.append(callback)
+
+    def every(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every poll (countdowns, presence): no database needed."""
+        self._tickers.append(callback)
 
     def tick(self) -> ChangeBatch:
         """One poll; notifies subscribers. Returns the batch (tests call this directly)."""
@@ -44,6 +49,11 @@ class LiveLoop:
                     callback(batch)
                 except Exception:  # one broken view must not stop the room
                     log.exception("view refresh failed")
+        for callback in list(self._tickers):
+            try:
+                callback()
+            except Exception:
+                log.exception("view tick failed")
         return batch
 
     def _set_online(self, online: bool) -> None:

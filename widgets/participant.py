@@ -7,20 +7,34 @@ or a bookmark brings them back as themselves.
 
 from __future__ import annotations
 
+import time
+
 import ipywidgets as w
 
 from actionlab.db.models import Member, Workshop
-from actionlab.errors import AccessDenied
+from actionlab.errors import AccessDenied, ActionlabError
 from actionlab.i18n import translator
 from actionlab.services import Workbook
 from actionlab.services.access import member_actor
 from actionlab.services.canvas import Author
+from actionlab.services.live import ChangeBatch
+from actionlab.services.meetings import HEARTBEAT_SECONDS
 from actionlab.settings import Settings
 from actionlab.urls import member_url
 
 from .canvas import CanvasBoard, MemberNames
 from .common import MessageLine, button, esc, guarded, html_box, wb
 from .live import LiveLoop
+from .roomview import (
+    QuestionBanner,
+    QueueDisplay,
+    ReadyPrompt,
+    RulesPanel,
+    StepBanner,
+    TimerDisplay,
+)
+from .roomwatch import RoomWatch
+from .rounds import RoundControl
 
 
 class ParticipantPage:
@@ -129,21 +143,91 @@ class ParticipantPage:
         feed = self.workbook.feed(workshop.id)  # before the first read: no change slips by
         canvases = self.workbook.canvas.canvases_of(workshop)
         names = MemberNames(self.workbook, workshop)
+        room = RoomWatch(self.workbook, workshop)
+        self.member, self.room, self.names = member, room, names
         self.boards = [
-            CanvasBoard(self.workbook, workshop, group, canvas, Author(member), _, names=names)
+            CanvasBoard(self.workbook, workshop, group, canvas, Author(member), _, names=names,
+                        room=room)
             for canvas in canvases
         ]
         self.board = self.boards[0]
+        self.tabs = None
         if len(self.boards) == 1:
             boards = self.board.widget
         else:
-            boards = wb(w.Tab(children=[b.widget for b in self.boards],
-                              titles=[c.title(workshop.lang) for c in canvases]), "wb-canvas-tabs")
-        self.body.children = [header, self._subtask_box(workshop, member), boards, keep]
+            boards = self.tabs = wb(w.Tab(children=[b.widget for b in self.boards],
+                                          titles=[c.title(workshop.lang) for c in canvases]),
+                                    "wb-canvas-tabs")
+        self.banner = StepBanner(self.workbook, room, _, group.id)
+        self.timer = TimerDisplay(room, self.banner.title_of, _)
+        self.question = QuestionBanner(room, _, group.id)
+        self.ready = ReadyPrompt(self.workbook, room, member, _)
+        self.rules = RulesPanel(self.workbook.library, room, _)
+        if self.workbook.speaking.may_run(Author(member), group.id):
+            self.round = RoundControl(self.workbook, room, group, Author(member), names.get, _)
+        else:
+            self.round = QueueDisplay(self.workbook, room, group.id, names.get, _)
+        self._step = None
+        self._follow_step()
+        self.body.children = [header, self.banner.widget, self.timer.widget, self.question.widget,
+                              self.ready.widget, self.rules.widget, self.round.widget,
+                              self._subtask_box(workshop, member), boards, keep]
+        if self.loop is not None:
+            self.loop.stop()
         self.loop = LiveLoop(feed, self.settings.poll_interval)
         for board in self.boards:
             self.loop.subscribe(board.on_changes)
+        self.loop.subscribe(self.on_changes)
+        self.loop.every(self.tick)
+        self._token = token
+        self._beat = 0.0
         self.start()
+
+    def _follow_step(self) -> None:
+        """When the facilitator moves the group to a canvas step, that canvas comes up."""
+        _index, step = self.workbook.room.current_step(self.room.workshop, self.member.group_id)
+        index = self.room.state.step_of(self.member.group_id)
+        if index == self._step:
+            return
+        self._step = index
+        if self.tabs is not None and step is not None and step.canvas:
+            keys = [b.canvas.key for b in self.boards]
+            if step.canvas in keys:
+                self.tabs.selected_index = keys.index(step.canvas)
+
+    def on_changes(self, batch: ChangeBatch) -> None:
+        me = self.member.id
+        for change in batch.changes:
+            if change.entity == "member" and change.entity_id == me:
+                if change.action == "member.remove":
+                    self.loop.stop()
+                    self._code_form(self.room.workshop.code,
+                                    self._("The facilitator has taken you off the list. Join again below."))
+                    return
+                member = self.workbook.store.find_member(me)
+                if member.group_id != self.member.group_id and member.group_id is not None:
+                    self._member_view(self.room.workshop, member, self._token)  # moved: new group
+                    return
+                self.member = member
+        if self.room.on_changes(batch):
+            self.banner.refresh()
+            self.question.refresh()
+            self.ready.refresh()
+            self.rules.refresh()
+            self._follow_step()
+            if isinstance(self.round, RoundControl):
+                self.round.refresh()
+
+    def tick(self) -> None:
+        self.timer.tick()
+        self.round.tick()
+        now = time.monotonic()
+        if now - self._beat >= HEARTBEAT_SECONDS:
+            self._beat = now
+            try:
+                self.workbook.meetings.heartbeat(self.room.workshop, self.member)
+            except ActionlabError:
+                pass  # presence is best effort; the live loop shows when the store is away
 
     def _subtask_box(self, workshop: Workshop, member: Member) -> w.Widget:
         """The member's own sub-task (子课题): every member owns one."""

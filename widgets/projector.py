@@ -14,6 +14,9 @@ from actionlab.urls import join_url
 from .canvas import CanvasBoard, MemberNames
 from .common import esc, html_box, wb
 from .live import LiveLoop
+from .roomcontrol import RoomControls
+from .roomview import QuestionBanner, QueueDisplay, RulesPanel, StepBanner, TimerDisplay
+from .roomwatch import RoomWatch
 
 
 def denied(_) -> w.Widget:
@@ -55,6 +58,12 @@ class ProjectorPage:
         )
         self.canvases = workbook.canvas.canvases_of(workshop)
         self.names = MemberNames(workbook, workshop)
+        self.room = RoomWatch(workbook, workshop)
+        self.banner = StepBanner(workbook, self.room, _)
+        self.timer = TimerDisplay(self.room, self.banner.title_of, _, sound=True)
+        self.question = QuestionBanner(self.room, _)
+        self.rules = RulesPanel(workbook.library, self.room, _, on_demand=False)
+        self.controls = RoomControls(workbook, self.room, _, compact=True)
         self.boards: list[CanvasBoard] = []
         self.counts: dict[int, w.HTML] = {}
         self.grid = wb(w.GridBox([], layout=w.Layout(grid_gap="12px")), "wb-projector-grid")
@@ -67,9 +76,18 @@ class ProjectorPage:
         if len(self.canvases) == 1:
             self.switch.layout.display = "none"
         self.show_canvas(self.canvases[0].key)
-        self.widget = wb(w.VBox([header, self.switch, self.grid]), "wb-page", "wb-projector")
+        self._step = None
+        self._follow_step()
+        self.widget = wb(w.VBox([
+            header,
+            wb(w.HBox([self.banner.widget, self.timer.widget]), "wb-projector-status"),
+            self.question.widget, self.rules.widget, self.switch, self.grid,
+            self.controls.widget,
+        ]), "wb-page", "wb-projector", "wb-projection")
+        self._apply_theme()
         self.loop = LiveLoop(feed, settings.poll_interval)
         self.loop.subscribe(self.on_changes)
+        self.loop.every(self.tick)
 
     def show_canvas(self, key: str) -> None:
         """Project one canvas for every group (the facilitator switches between them)."""
@@ -78,10 +96,15 @@ class ProjectorPage:
         from .chartstrip import ChartStrip  # pandas and matplotlib: facilitator side only
 
         self.boards, self.counts, panels = [], {}, []
-        self.strips = []
+        self.strips, self.queues, self.group_views = [], [], []
         for group in workbook.workshops.groups(workshop):
             board = CanvasBoard(workbook, workshop, group, canvas, None, _, compact=True,
-                                names=self.names)
+                                names=self.names, room=self.room)
+            group_step = StepBanner(workbook, self.room, _, group.id)
+            group_question = QuestionBanner(self.room, _, group.id)
+            queue = QueueDisplay(workbook, self.room, group.id, self.names.get, _)
+            self.queues.append(queue)
+            self.group_views += [group_step, group_question]
             strip = ChartStrip(workbook, workshop, group, canvas, _)
             count = html_box("", "wb-group-members")
             self.counts[group.id] = count
@@ -92,6 +115,9 @@ class ProjectorPage:
                     w.VBox([
                         html_box(f'<div class="wb-group-name">{esc(group.name)}</div>', "wb-group-header"),
                         count,
+                        group_step.widget,
+                        group_question.widget,
+                        queue.widget,
                         strip.widget,
                         board.widget,
                     ]),
@@ -99,7 +125,11 @@ class ProjectorPage:
                 )
             )
         self.grid.children = panels
-        self.grid.layout.grid_template_columns = f"repeat({len(panels)}, minmax(0, 1fr))"
+        columns = {4: 2, 5: 3}.get(len(panels), len(panels))  # 4 groups: 2 × 2; 5: 3 + 2
+        self.grid.layout.grid_template_columns = f"repeat({columns}, minmax(0, 1fr))"
+        for n in range(1, 6):
+            self.grid.remove_class(f"wb-groups-{n}")
+        self.grid.add_class(f"wb-groups-{len(panels)}")
         self._update_counts()
 
     def _update_counts(self) -> None:
@@ -109,7 +139,36 @@ class ProjectorPage:
             if count is not None:
                 count.value = f'<span class="wb-member-count">{esc(_("Members: {n}", n=len(roster.members)))}</span>'
 
+    def _follow_step(self) -> None:
+        """The projector shows the canvas of the room's step when the facilitator moves on."""
+        index = self.room.state.step_all
+        if index == self._step:
+            return
+        self._step = index
+        _i, step = self.workbook.room.current_step(self.room.workshop)
+        if step is not None and step.canvas in {c.key for c in self.canvases}:
+            self.switch.value = step.canvas
+
+    def _apply_theme(self) -> None:
+        dark = self.room.state.theme == "dark"
+        self.widget.add_class("wb-theme-dark" if dark else "wb-theme-light")
+        self.widget.remove_class("wb-theme-light" if dark else "wb-theme-dark")
+
+    def tick(self) -> None:
+        self.timer.tick()
+        for queue in self.queues:
+            queue.tick()
+
     def on_changes(self, batch: ChangeBatch) -> None:
+        if self.room.on_changes(batch):
+            self._apply_theme()
+            self.banner.refresh()
+            self.question.refresh()
+            self.rules.refresh()
+            for view in self.group_views:
+                view.refresh()
+            self._follow_step()
+        self.controls.on_changes(batch)
         if batch.touches("member"):
             self._update_counts()
         for board in self.boards:

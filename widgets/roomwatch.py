@@ -1,0 +1,35 @@
+"""The workshop and its room state, shared by every view of a page.
+
+Re-read once per batch of changes that touches the room or the workshop, however many views
+the page shows; views compare what they showed with :attr:`RoomWatch.state`.
+"""
+
+from __future__ import annotations
+
+from actionlab.db.models import Workshop
+from actionlab.services import Workbook
+from actionlab.services.live import ChangeBatch
+from actionlab.services.roomstate import RoomState, room_state
+
+
+class RoomWatch:
+    def __init__(self, workbook: Workbook, workshop: Workshop):
+        self.workbook = workbook
+        self.workshop = workshop
+        self.state: RoomState = room_state(workshop)
+        self._revision = -1
+        self.changed = False
+
+    def on_changes(self, batch: ChangeBatch) -> bool:
+        """Reload when the batch touches the room or the workshop; True when it did."""
+        last = batch.changes[-1].revision if batch.changes else self._revision
+        if last != self._revision:
+            self.changed = batch.touches("room") or batch.touches("workshop")
+            if self.changed:
+                self.reload()
+        self._revision = last
+        return self.changed
+
+    def reload(self) -> None:
+        self.workshop = self.workbook.store.find_workshop_by_id(self.workshop.id)
+        self.state = room_state(self.workshop)
