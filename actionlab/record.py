@@ -8,7 +8,7 @@ raw here; every exporter escapes them for its own format.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,63 @@ class GroupRecord:
 
 
 @dataclass(frozen=True)
+class AttendanceRecord:
+    name: str
+    group: str  # the group's name
+    status: str  # translated ("present" …), or the translated word for "not marked"
+
+
+@dataclass(frozen=True)
+class MeetingRecord:
+    number: int
+    title: str
+    held_on: date | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    #: Every member when attendance was taken at this meeting, else empty.
+    attendance: list[AttendanceRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AirtimeRecord:
+    """One member's time in the speaking rounds. Durations are shown as ``m:ss``."""
+
+    name: str
+    turns: int
+    skipped: int
+    seconds: int  # spoken, in all rounds
+    spoken: str  # ``seconds`` as m:ss
+    by_meeting: tuple[str, ...] = ()  # m:ss per column of :attr:`GroupAirtime.meetings`
+
+
+@dataclass(frozen=True)
+class GroupAirtime:
+    number: int
+    name: str
+    #: Column titles when the group's rounds span more than one meeting, else empty.
+    meetings: tuple[str, ...] = ()
+    rows: list[AirtimeRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class QuestionRecord:
+    """A question the facilitator put to the room or to one group."""
+
+    at: datetime
+    to: str  # a group's name, or the translated words for all groups
+    purpose: str  # translated; empty for a question typed on the spot
+    text: str
+
+
+@dataclass(frozen=True)
+class RoomEvent:
+    """One thing the facilitator (or a group leader running a round) did in the room."""
+
+    at: datetime
+    text: str  # one line in the workshop's language; may hold names and typed questions
+
+
+@dataclass(frozen=True)
 class WorkshopRecord:
     code: str
     title: str
@@ -82,6 +139,10 @@ class WorkshopRecord:
     exported_at: datetime
     revision: int  # last change-log revision included
     groups: list[GroupRecord] = field(default_factory=list)
+    meetings: list[MeetingRecord] = field(default_factory=list)
+    airtime: list[GroupAirtime] = field(default_factory=list)  # groups that held rounds
+    questions: list[QuestionRecord] = field(default_factory=list)
+    room_log: list[RoomEvent] = field(default_factory=list)
 
     @property
     def member_count(self) -> int:

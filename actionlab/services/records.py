@@ -2,26 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timezone
 from pathlib import Path
 
-from ..db.models import Card, utcnow
+from ..db.models import Card, Change, utcnow
 from ..errors import LibraryError
 from ..i18n import translator
 from ..library import CanvasDef, ColumnDef, Library
 from ..record import (
+    AirtimeRecord,
+    AttendanceRecord,
     CanvasRecord,
     CardRecord,
     ColumnRecord,
+    GroupAirtime,
     GroupRecord,
     MapLine,
+    MeetingRecord,
     MemberRecord,
+    QuestionRecord,
+    RoomEvent,
     WorkshopRecord,
 )
 from ..store import Store
 from .canvas import CanvasService
+from .meetings import STATUS_TITLES
+from .questions import PURPOSES
+from .room import RoomService, default_agenda
+from .roomlog import LogContext, room_log
+from .roomstate import clock
 from .scoring import ScoringService
+from .speaking import SpeakingService
 from .voting import VotingService
+
+#: Change-log rows read per query while collecting the room log.
+CHANGE_PAGE = 1000
 
 
 def _local(value):
@@ -31,12 +47,15 @@ def _local(value):
 
 class RecordService:
     def __init__(self, store: Store, library: Library, canvas: CanvasService,
-                 scoring: ScoringService, voting: VotingService):
+                 scoring: ScoringService, voting: VotingService, *,
+                 room: RoomService | None = None, speaking: SpeakingService | None = None):
         self.store = store
         self.library = library
         self.canvas = canvas
         self.scoring = scoring
         self.voting = voting
+        self.room = room or RoomService(store, library)
+        self.speaking = speaking or SpeakingService(store, library)
 
     def _role_title(self, role: str, lang: str) -> str:
         try:
@@ -90,7 +109,8 @@ class RecordService:
         texts = {c.id: c.text for c in cards}
         canvases = [self.library.canvas(k) for k in ws.canvases]
         groups = []
-        for group in self.store.find_groups(ws.id):
+        group_rows = self.store.find_groups(ws.id)
+        for group in group_rows:
             group_canvases = []
             for canvas in canvases:
                 scores = self.scoring.scores(ws, group.id, canvas.key)
@@ -143,8 +163,77 @@ class RecordService:
                     canvases=group_canvases,
                 )
             )
+        group_names = {g.id: g.name for g in group_rows}
+        meetings = self.store.find_meetings(ws.id)
         return WorkshopRecord(code=ws.code, title=ws.title, lang=lang, created_at=_local(ws.created_at),
-                              exported_at=_local(utcnow()), revision=revision, groups=groups)
+                              exported_at=_local(utcnow()), revision=revision, groups=groups,
+                              meetings=self._meetings(meetings, members, group_names, _),
+                              airtime=self._airtime(ws, group_rows, meetings, _),
+                              questions=self._questions(ws, group_names, _),
+                              room_log=self._room_log(ws, revision, group_names, meetings, _))
+
+    # -- running the room ------------------------------------------------------------------
+    def _meetings(self, meetings, members, group_names: dict, _) -> list[MeetingRecord]:
+        """Each meeting; attendance lists every member once any of them was marked."""
+        out = []
+        for meeting in meetings:
+            marks = {a.member_id: a.status for a in self.store.find_attendance(meeting.id)}
+            attendance = [
+                AttendanceRecord(m.name, group_names.get(m.group_id, _("no group")),
+                                 _(STATUS_TITLES.get(marks[m.id], marks[m.id]))
+                                 if m.id in marks else _("not marked"))
+                for m in members
+            ] if marks else []
+            out.append(MeetingRecord(number=meeting.number, title=meeting.title,
+                                     held_on=meeting.held_on, started_at=_local(meeting.started_at),
+                                     ended_at=_local(meeting.ended_at), attendance=attendance))
+        return out
+
+    def _airtime(self, ws, groups, meetings, _) -> list[GroupAirtime]:
+        """Speaking time per member of each group that held a round; a column per meeting
+        when a group's rounds span more than one."""
+        numbers = {m.id: m.number for m in meetings}
+        out = []
+        for group in groups:
+            rows = self.speaking.airtime(ws, group.id)
+            keys = sorted({k for row in rows for k in row.by_meeting},
+                          key=lambda k: (k not in numbers, numbers.get(k, 0)))
+            if not keys:
+                continue
+            columns = keys if len(keys) > 1 else []
+            titles = tuple(_("Meeting {number}", number=numbers[k]) if k in numbers
+                           else _("Outside meetings") for k in columns)
+            out.append(GroupAirtime(group.number, group.name, titles, [
+                AirtimeRecord(row.name, row.turns, row.skipped, row.spoken, clock(row.spoken),
+                              tuple(clock(row.by_meeting.get(k, 0)) for k in columns))
+                for row in rows
+            ]))
+        return out
+
+    def _questions(self, ws, group_names: dict, _) -> list[QuestionRecord]:
+        return [
+            QuestionRecord(at=_local(q.at),
+                           to=group_names.get(q.group_id, "?") if q.group_id else _("All groups"),
+                           purpose=_(PURPOSES[q.purpose]) if q.purpose in PURPOSES else "",
+                           text=q.text)
+            for q in self.store.find_questions_asked(ws.id)
+        ]
+
+    def _room_log(self, ws, revision: int, group_names: dict, meetings, _) -> list[RoomEvent]:
+        changes: list[Change] = []
+        after = 0
+        while True:
+            page = self.store.find_changes(after=after, workshop_id=ws.id, limit=CHANGE_PAGE)
+            changes += [c for c in page if c.revision <= revision]
+            if len(page) < CHANGE_PAGE or page[-1].revision >= revision:
+                break
+            after = page[-1].revision
+        ctx = LogContext(groups=group_names,
+                         meetings={m.id: m for m in meetings},
+                         default_steps=default_agenda(ws),
+                         step_title=lambda step: self.room.step_title(step, ws.lang, _))
+        events = room_log(changes, self.store.find_turns(ws.id), ctx, _)
+        return [replace(e, at=_local(e.at)) for e in events]
 
     def _map(self, ws, group_id: int, canvas: CanvasDef, lang: str) -> list[MapLine]:
         if not canvas.map:
