@@ -209,6 +209,8 @@ class ParticipantPage:
                     self._member_view(self.room.workshop, member, self._token)  # moved: new group
                     return
                 self.member = member
+        if any(c.action == "meeting.start" for c in batch.changes):
+            self._beat = 0.0  # say "I am here" to the new meeting at once (attendance)
         if self.room.on_changes(batch):
             self.banner.refresh()
             self.question.refresh()

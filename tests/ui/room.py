@@ -7,6 +7,16 @@ import re
 from playwright.sync_api import expect
 
 PHONE = {"width": 420, "height": 900}
+#: The console's tabs, in order (widgets/console.py).
+CONSOLE_TABS = ("workshop", "room", "people", "speaking", "canvases", "teams")
+
+
+def console_tab(console, name: str):
+    """Open one of the console's tabs and return its tab button."""
+    tab = console.locator(".wb-console-tabs .lm-TabBar-tab").nth(CONSOLE_TABS.index(name))
+    tab.click()
+    expect(tab).to_have_class(re.compile(r"lm-mod-current"))
+    return tab
 
 
 def create_workshop(pages, server, title: str, *, groups: int = 2, canvases=(), arrange=None):

@@ -70,7 +70,7 @@ def project(projector, key: str) -> None:
 
 def facilitate(console, group: str, key: str):
     """The console's canvases tab, showing one group's board of one canvas."""
-    console.locator(".wb-console-tabs .lm-TabBar-tab").nth(1).click()
+    room.console_tab(console, "canvases")
     console.locator(".wb-facilitate-group select").select_option(label=group)
     console.locator(".wb-facilitate-canvas select").select_option(label=TITLES[key])
     found = console.locator(f".wb-facilitate-board .wb-canvas-{key}")

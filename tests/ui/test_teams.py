@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook as XlsxBook
 from playwright.sync_api import expect
 
-from tests.ui.room import create_workshop, join
+from tests.ui.room import console_tab, create_workshop, join
 
 pytestmark = pytest.mark.ui
 
@@ -33,9 +33,7 @@ def upload(page, teams, path) -> None:
 
 def test_roster_upload_groups_roles_subtasks_and_joining(pages, server, tmp_path):
     console, code = create_workshop(pages, server, "Teams test")
-    tab = console.locator(".wb-console-tabs .lm-TabBar-tab").nth(2)
-    tab.click()
-    expect(tab).to_have_class(re.compile(r"lm-mod-current"))
+    console_tab(console, "teams")
     teams = console.locator(".wb-teams")
     expect(teams).to_be_visible()
     pages.shot(console, "console-teams-empty")
