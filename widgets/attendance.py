@@ -24,9 +24,9 @@ class PersonRow:
         self.panel = panel
         self.member_id = member_id
         self.name = html_box("", "wb-person-name")
-        self.group = wb(w.Dropdown(options=panel.group_options, layout=w.Layout(width="9em")),
+        self.group = wb(w.Dropdown(options=panel.group_options, layout=w.Layout(width="14em")),
                         "wb-move-group")
-        self.status = wb(w.Dropdown(options=[("—", None)] + [(_(STATUS_TITLES[s]), s) for s in STATUSES],
+        self.status = wb(w.Dropdown(options=[("—", "")] + [(_(STATUS_TITLES[s]), s) for s in STATUSES],
                                     layout=w.Layout(width="8em")), "wb-attendance-status")
         self._guard = False
         self.group.observe(self._moved, names="value")
@@ -43,18 +43,18 @@ class PersonRow:
                            f'<span class="wb-presence-text">{esc(tip)}</span>')
         self._guard = True
         try:
-            self.group.value = member.group_id
-            self.status.value = status
+            self.group.value = member.group_id or 0
+            self.status.value = status or ""
         finally:
             self._guard = False
 
     def _moved(self, change) -> None:
         if not self._guard:
-            self.panel.act(self.panel.workbook.teams.assign, self.member_id, change["new"])
+            self.panel.act(self.panel.workbook.teams.assign, self.member_id, change["new"] or None)
 
     def _marked(self, change) -> None:
         if not self._guard:
-            self.panel.act(self.panel.workbook.meetings.mark, self.member_id, change["new"])
+            self.panel.act(self.panel.workbook.meetings.mark, self.member_id, change["new"] or None)
 
 
 class PeoplePanel:
@@ -64,7 +64,7 @@ class PeoplePanel:
         self._ = _
         self.message = MessageLine(_)
         ws = room.workshop
-        self.group_options = [(_("no group"), None)] + [(g.name, g.id) for g in workbook.workshops.groups(ws)]
+        self.group_options = [(_("no group"), 0)] + [(g.name, g.id) for g in workbook.workshops.groups(ws)]
         self.meeting = wb(w.Dropdown(options=[], layout=w.Layout(width="20em")), "wb-meeting-select")
         self.title = wb(w.Text(placeholder=_("Title of a new meeting"), layout=w.Layout(width="20em")),
                         "wb-meeting-title")

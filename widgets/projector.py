@@ -100,8 +100,8 @@ class ProjectorPage:
         for group in workbook.workshops.groups(workshop):
             board = CanvasBoard(workbook, workshop, group, canvas, None, _, compact=True,
                                 names=self.names, room=self.room)
-            group_step = StepBanner(workbook, self.room, _, group.id)
-            group_question = QuestionBanner(self.room, _, group.id)
+            group_step = StepBanner(workbook, self.room, _, group.id, only_when_apart=True)
+            group_question = QuestionBanner(self.room, _, group.id, own_only=True)
             queue = QueueDisplay(workbook, self.room, group.id, self.names.get, _)
             self.queues.append(queue)
             self.group_views += [group_step, group_question]

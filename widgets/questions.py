@@ -27,13 +27,14 @@ class QuestionsPanel:
         self.purpose.observe(lambda _c: self._fill(), names="value")
         self.custom = wb(w.Text(placeholder=_("…or type your own question"),
                                 layout=w.Layout(width="100%")), "wb-question-custom")
-        self.target = wb(w.Dropdown(options=[(_("All groups"), None)] + [(g.name, g.id) for g in groups],
-                                    value=None, layout=w.Layout(width="10em")), "wb-question-target")
+        self.target = wb(w.Dropdown(options=[(_("All groups"), 0)] + [(g.name, g.id) for g in groups],
+                                    value=0, layout=w.Layout(width="10em")), "wb-question-target")
+        self.target.observe(lambda _c: self.refresh(), names="value")
         self.push = button(_("Put the question"), "wb-question-push", style="primary")
         self.push.on_click(lambda _b: self._push())
         self.clear = button(_("Take it down"), "wb-question-clear")
-        self.clear.on_click(lambda _b: self._act(workbook.questions.clear, self.target.value))
-        self.first = wb(w.ToggleButton(value=False, description=_("Questions first")), "wb-question-first")
+        self.clear.on_click(lambda _b: self._act(workbook.questions.clear, (self.target.value or None)))
+        self.first = wb(w.ToggleButton(value=False, description=_("Questions first"), layout=w.Layout(width="auto")), "wb-question-first")
         self._guard = False
         self.first.observe(self._first_changed, names="value")
         self.log = html_box("", "wb-question-log")
@@ -59,7 +60,7 @@ class QuestionsPanel:
         text = self.custom.value.strip()
         key = None if text else self.pick.value
         done = guarded(self.message, self.workbook.questions.push, self.room.workshop, key=key,
-                       text=text or None, group_id=self.target.value, lang=self.lang)
+                       text=text or None, group_id=(self.target.value or None), lang=self.lang)
         if done is not None:
             self.custom.value = ""
             self.room.reload()
@@ -72,13 +73,13 @@ class QuestionsPanel:
 
     def _first_changed(self, change) -> None:
         if not self._guard:
-            self._act(self.workbook.questions.set_question_first, change["new"], self.target.value)
+            self._act(self.workbook.questions.set_question_first, change["new"], (self.target.value or None))
 
     def refresh(self) -> None:
         _ = self._
         self._guard = True
         try:
-            self.first.value = self.room.state.asks_questions_first(self.target.value)
+            self.first.value = self.room.state.asks_questions_first(self.target.value or None)
         finally:
             self._guard = False
         groups = {g.id: g.name for g in self.workbook.workshops.groups(self.room.workshop)}

@@ -49,16 +49,16 @@ class RoomControls:
         self.message = MessageLine(_)
         ws = room.workshop
         groups = workbook.workshops.groups(ws)
-        self.scope = wb(w.Dropdown(options=[(_("All groups"), None)] + [(g.name, g.id) for g in groups],
-                                   value=None, layout=w.Layout(width="10em")), "wb-room-scope")
+        self.scope = wb(w.Dropdown(options=[(_("All groups"), 0)] + [(g.name, g.id) for g in groups],
+                                   value=0, layout=w.Layout(width="10em")), "wb-room-scope")
         self.scope.observe(lambda _c: self.refresh(), names="value")
         self.prev = button("◀ " + _("Previous step"), "wb-room-prev")
         self.next = button(_("Next step") + " ▶", "wb-room-next", style="primary")
-        self.prev.on_click(lambda _b: self._act(workbook.room.move, -1, self.scope.value))
-        self.next.on_click(lambda _b: self._act(workbook.room.move, 1, self.scope.value))
+        self.prev.on_click(lambda _b: self._act(workbook.room.move, -1, self.group_id))
+        self.next.on_click(lambda _b: self._act(workbook.room.move, 1, self.group_id))
         self.step = wb(w.Dropdown(options=[], layout=w.Layout(width="16em")), "wb-room-step")
         self.go = button(_("Go"), "wb-room-go")
-        self.go.on_click(lambda _b: self._act(workbook.room.go, self.step.value, self.scope.value))
+        self.go.on_click(lambda _b: self._act(workbook.room.go, self.step.value, self.group_id))
         mode_titles = {OPEN: _("open"), LOCKED: _("locked"), HIDDEN: _("hidden"), PRIVATE: _("private writing")}
         self.mode = wb(w.ToggleButtons(options=[(mode_titles[m], m) for m in MODES], value=OPEN),
                        "wb-room-mode")
@@ -82,18 +82,18 @@ class RoomControls:
                         "wb-timer-sound")
         self.sound.observe(lambda c: self._switch(workbook.room.set_sound, c["new"], "sound"), names="value")
         self.ask = button(_("Ask: ready?"), "wb-ready-ask")
-        self.ask.on_click(lambda _b: self._act(workbook.timer.ask_ready, self.scope.value))
+        self.ask.on_click(lambda _b: self._act(workbook.timer.ask_ready, self.group_id))
         self.close = button(_("Close the question"), "wb-ready-close")
         self.close.on_click(lambda _b: self._act(workbook.timer.close_prompt))
         self.extend_more = button(_("Give 2 more minutes"), "wb-ready-extend")
         self.extend_more.on_click(lambda _b: self._act(workbook.timer.extend, MORE_SECONDS))
         self.counts = html_box("", "wb-ready-counts")
-        self.rules = wb(w.ToggleButton(value=False, description=_("Rules on screen")), "wb-rules-toggle")
+        self.rules = wb(w.ToggleButton(value=False, description=_("Rules on screen"), layout=w.Layout(width="auto")), "wb-rules-toggle")
         self.rules.observe(lambda c: self._switch(workbook.room.show_rules, c["new"], "rules"), names="value")
-        self.entry = wb(w.ToggleButton(value=False, description=_("Entry closed")), "wb-entry-lock")
+        self.entry = wb(w.ToggleButton(value=False, description=_("Entry closed"), layout=w.Layout(width="auto")), "wb-entry-lock")
         self.entry.observe(lambda c: self._switch(workbook.room.lock_entry, c["new"], "entry_locked"),
                            names="value")
-        self.theme = wb(w.ToggleButton(value=True, description=_("Dark projector")), "wb-theme-toggle")
+        self.theme = wb(w.ToggleButton(value=True, description=_("Dark projector"), layout=w.Layout(width="auto")), "wb-theme-toggle")
         self.theme.observe(lambda c: self._switch(workbook.room.set_theme,
                                                   "dark" if c["new"] else "light", "theme"), names="value")
         keys = html_box(shortcuts_html(_), "wb-shortcuts")
@@ -124,6 +124,11 @@ class RoomControls:
             ]), "wb-room-controls")
         self.refresh()
 
+    @property
+    def group_id(self) -> int | None:
+        """The group the controls act on; None for all groups (a Dropdown cannot hold None)."""
+        return self.scope.value or None
+
     # -- acting ------------------------------------------------------------------------------
     def _act(self, action, *args) -> None:
         done = guarded(self.message, action, self.room.workshop, *args)
@@ -142,7 +147,7 @@ class RoomControls:
     def _mode_changed(self, change) -> None:
         if self._mode_guard:
             return
-        _index, step = self.workbook.room.current_step(self.room.workshop, self.scope.value)
+        _index, step = self.workbook.room.current_step(self.room.workshop, self.group_id)
         if step is None or not step.canvas:
             self.message.notice(self._("This step has no canvas."))
             self.refresh()
@@ -153,10 +158,10 @@ class RoomControls:
     def refresh(self) -> None:
         _ = self._
         state, ws = self.room.state, self.room.workshop
-        self.banner.group_id = self.scope.value
+        self.banner.group_id = self.group_id
         self.banner.refresh()
         steps = self.banner.steps
-        index, step = self.workbook.room.current_step(ws, self.scope.value, steps)
+        index, step = self.workbook.room.current_step(ws, self.group_id, steps)
         self._mode_guard = True
         try:
             options = [(f"{i + 1}. {self.workbook.room.step_title(s, ws.lang, _)}", i)

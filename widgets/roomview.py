@@ -69,11 +69,13 @@ class StepBanner:
     """Where the room (or the group) is in the agenda: "Step 2 of 5 · Goals", and what the
     step's canvas allows."""
 
-    def __init__(self, workbook: Workbook, room: RoomWatch, _, group_id: int | None = None):
+    def __init__(self, workbook: Workbook, room: RoomWatch, _, group_id: int | None = None,
+                 *, only_when_apart: bool = False):
         self.workbook = workbook
         self.room = room
         self._ = _
         self.group_id = group_id
+        self.only_when_apart = only_when_apart  # a projector panel: only when the group is elsewhere
         self.html = html_box("", "wb-step-banner")
         self.widget = self.html
         self.steps = workbook.room.steps(room.workshop)
@@ -84,7 +86,8 @@ class StepBanner:
         ws = self.room.workshop
         self.steps = self.workbook.room.steps(ws)
         index, step = self.workbook.room.current_step(ws, self.group_id, self.steps)
-        if step is None:
+        apart = self.room.state.step_of(self.group_id) != self.room.state.step_all
+        if step is None or (self.only_when_apart and not apart):
             self.html.value = ""
             return
         title = self.workbook.room.step_title(step, ws.lang, _)
@@ -107,17 +110,20 @@ class StepBanner:
 class QuestionBanner:
     """The question the facilitator put to this group (or the room)."""
 
-    def __init__(self, room: RoomWatch, _, group_id: int | None = None):
+    def __init__(self, room: RoomWatch, _, group_id: int | None = None, *, own_only: bool = False):
         self.room = room
         self._ = _
         self.group_id = group_id
+        self.own_only = own_only  # a projector panel: the room's question is shown once above
         self.widget = html_box("", "wb-question-banner")
         self.refresh()
 
     def refresh(self) -> None:
         q = self.room.state.question_for(self.group_id)
-        if self.group_id is None:  # the projector: only questions to the whole room
+        if self.group_id is None:  # the projector's top: only questions to the whole room
             q = self.room.state.questions.get("all")
+        elif self.own_only:
+            q = self.room.state.questions.get(self.group_id)
         if q is None:
             self.widget.value = ""
             return
