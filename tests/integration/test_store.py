@@ -193,3 +193,39 @@ def test_the_canvases_migration_downgrades_and_upgrades_again(db_url):
         assert migrate.upgrade(engine) == migrate.head_revision()
     finally:
         engine.dispose()
+
+
+def test_the_room_migration_keeps_workshops_and_downgrades_and_upgrades_again(db_url):
+    """0002 → 0003 keeps what was there (room state starts empty); 0003 → 0002 drops the room
+    tables and columns; upgrading again gives a working room."""
+    from alembic import command
+
+    engine = make_engine(db_url)
+    try:
+        migrate.upgrade(engine, "0002")
+        from sqlalchemy import text
+
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO workshops (code, title, lang, group_count, canvases, "
+                              "options, is_demo, created_at) VALUES ('BBBBBB', 't', 'en', 1, "
+                              "'[\"restructure\"]', '{}', false, '2026-01-01 00:00:00')"))
+        migrate.upgrade(engine)
+        with Workbook.open(Settings(db_url=db_url)) as wb:
+            ws = wb.workshops.get("BBBBBB")
+            assert ws.room == {} and ws.canvases == ["restructure"]
+            meeting = wb.meetings.add(ws, "First")
+            ws = wb.meetings.start(ws, meeting.id)
+            assert wb.meetings.current(ws).title == "First"
+        cfg = migrate.alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0002")
+        assert migrate.current_revision(engine) == "0002"
+        tables = inspect(engine).get_table_names()
+        assert "meetings" not in tables and "speaking_turns" not in tables
+        assert "room" not in {c["name"] for c in inspect(engine).get_columns("workshops")}
+        assert migrate.upgrade(engine) == migrate.head_revision()
+        with Workbook.open(Settings(db_url=db_url)) as wb:
+            assert wb.workshops.get("BBBBBB").room == {}
+    finally:
+        engine.dispose()
