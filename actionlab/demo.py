@@ -12,12 +12,13 @@ from functools import lru_cache
 
 import yaml
 
-from .db.models import Card, Workshop
+from .db.models import Card, SpeakingTurn, Workshop, utcnow
 from .paths import DATA_DIR
 from .services import Workbook
 from .services.access import hash_secret, new_secret
 from .services.canvas import FACILITATOR_AUTHOR, Author
 from .services.scoring import CONSENSUS
+from .store import RoomEdit
 
 DEMO_FILE = DATA_DIR / "samples" / "demo.yaml"
 PROFILE = ("unit", "department", "profession", "level", "gender", "age_band")
@@ -66,7 +67,40 @@ def create_demo(workbook: Workbook, lang: str = "zh") -> Workshop:
     for canvas, columns in (data.get("reveal") or {}).items():
         for column in columns:
             ws = workbook.canvas.reveal(ws, canvas, column)
+    for spec in data.get("meetings") or []:
+        ws = _meeting(workbook, ws, spec, lang)
     return ws
+
+
+def _meeting(workbook: Workbook, ws: Workshop, spec: dict, lang: str) -> Workshop:
+    """A meeting already held: who came, a speaking round per group, the questions put."""
+    meeting = workbook.meetings.add(ws, spec["title"][lang])
+    ws = workbook.meetings.start(ws, meeting.id)
+    groups = workbook.workshops.groups(ws)
+    members = workbook.workshops.members(ws)
+    for group, marks in zip(groups, spec.get("attendance") or [], strict=False):
+        mine = [m for m in members if m.group_id == group.id]
+        for index, member in enumerate(mine):
+            workbook.meetings.mark(ws, member.id, marks.get(index, "present"))
+    for question in spec.get("questions") or []:
+        target = question.get("group")
+        ws = workbook.questions.push(ws, key=question["key"], lang=lang,
+                                     group_id=groups[target].id if target is not None else None)
+    allotted = int(spec.get("round_seconds", 120))
+    now = utcnow()
+    for group, spoken in zip(groups, spec.get("rounds") or [], strict=False):
+        mine = [m for m in members if m.group_id == group.id]
+        turns = [SpeakingTurn(workshop_id=ws.id, meeting_id=meeting.id, group_id=group.id,
+                              member_id=m.id, member_name=m.name, allotted=allotted,
+                              spoken=seconds or 0, skipped=seconds is None,
+                              reason="passed" if seconds is None else None,
+                              started_at=None if seconds is None else now, ended_at=now)
+                 for m, seconds in zip(mine, spoken, strict=False)]
+        edit = RoomEdit({"recorded": len(turns)}, turns)
+        ws = workbook.store.update_room("demo", ws.id, "round.end", lambda room, e=edit: e,
+                                        group_id=group.id)
+    workbook.questions.clear(ws)
+    return workbook.meetings.end(ws)
 
 
 def _card(workbook: Workbook, ws: Workshop, group_id: int, canvas: str, column: str, spec: dict,
