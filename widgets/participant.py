@@ -112,9 +112,14 @@ class ParticipantPage:
                 self._member_view(workshop, joined.member, joined.token)
 
         join.on_click(submit)
+        # filled by actionlab.js when this browser has joined this workshop before (one tap back)
+        rejoin_label = _("Continue as {name}")
+        rejoin = html_box(f'<div class="wb-rejoin" data-code="{esc(workshop.code)}"'
+                          f' data-label="{esc(rejoin_label)}" hidden></div>')
         self.body.children = [
             html_box(f'<h2 class="wb-page-title" data-title="{esc(workshop.title)}">'
                      f'{esc(workshop.title)}</h2>', "wb-heading"),
+            rejoin,
             html_box(f'<p class="wb-label">{esc(_("Your group"))}</p>'), group_pick,
             html_box(f'<p class="wb-label">{esc(_("Your name"))}</p>'), name,
             join, message.widget,
