@@ -13,7 +13,7 @@ import ipywidgets as w
 
 from actionlab.db.models import Member, Workshop
 from actionlab.errors import AccessDenied, ActionlabError
-from actionlab.i18n import translator
+from actionlab.i18n import N_, translator
 from actionlab.services import Workbook
 from actionlab.services.access import member_actor
 from actionlab.services.canvas import Author
@@ -53,7 +53,8 @@ class ParticipantPage:
             try:
                 member = workbook.workshops.resume(workshop.code, token)
             except AccessDenied:
-                self._code_form(workshop.code, self._("This personal link is not valid any more. Join again below."))
+                self._group_form(workshop, hint=N_("This personal link is not valid any more. Join again below."))
+                return
             else:
                 self._member_view(workshop, member, token)
                 return
@@ -89,10 +90,12 @@ class ParticipantPage:
         ]
 
     # -- step 2: group and name ---------------------------------------------------------
-    def _group_form(self, workshop: Workshop) -> None:
+    def _group_form(self, workshop: Workshop, hint: str = "") -> None:
         self.lang = workshop.lang
         self._ = _ = translator(workshop.lang)
         message = MessageLine(_)
+        if hint:
+            message.notice(_(hint))
         groups = self.workbook.workshops.groups(workshop)
         group_pick = wb(
             w.RadioButtons(options=[(g.name, g.id) for g in groups], value=None,
@@ -186,6 +189,7 @@ class ParticipantPage:
         self.loop.every(self.tick)
         self._token = token
         self._beat = 0.0
+        self._marked = None  # the meeting this page has checked attendance for
         self.start()
 
     def _follow_step(self) -> None:
@@ -231,8 +235,11 @@ class ParticipantPage:
         now = time.monotonic()
         if now - self._beat >= HEARTBEAT_SECONDS:
             self._beat = now
+            meeting = self.room.state.meeting_id
             try:
-                self.workbook.meetings.heartbeat(self.room.workshop, self.member)
+                marked = self.workbook.meetings.heartbeat(
+                    self.room.workshop, self.member, mark=bool(meeting) and meeting != self._marked)
+                self._marked = marked or self._marked
             except ActionlabError:
                 pass  # presence is best effort; the live loop shows when the store is away
 

@@ -136,14 +136,19 @@ class MeetingService(RoomWriter):
                    for m in members if m.id in online)
 
     # -- presence ------------------------------------------------------------------------
-    def heartbeat(self, workshop: Workshop, member: Member) -> None:
-        """The member's page is open: note it, and mark them present at a running meeting
-        unless the facilitator already marked them."""
+    def heartbeat(self, workshop: Workshop, member: Member, *, mark: bool = True) -> int | None:
+        """The member's page is open: note it; with ``mark``, also mark them present at the
+        running meeting unless the facilitator already marked them. Returns the meeting's id
+        when attendance was checked (a page then stops asking for that meeting)."""
         self.store.touch_member(member.id)
+        if not mark:
+            return None
         meeting = self.current(workshop)
-        if meeting is not None and meeting.ended_at is None:
-            self.store.set_attendance(member_actor(member.id), meeting, member.id, PRESENT,
-                                      only_if_unmarked=True)
+        if meeting is None or meeting.ended_at is not None:
+            return None
+        self.store.set_attendance(member_actor(member.id), meeting, member.id, PRESENT,
+                                  only_if_unmarked=True)
+        return meeting.id
 
     @staticmethod
     def connected(members: list[Member], now=None) -> set[int]:

@@ -265,6 +265,10 @@ def test_entry_lock_presence_and_moving_a_person(pages, server, room):
     expect(late.locator(".wb-error")).to_contain_text("closed entry")
     ann.reload()  # people already in come back as themselves
     expect(ann.locator(".wb-member-name")).to_have_text("Ann")
+    # a personal link that does not work says so, above a join form for the same workshop
+    stale = pages.open(server.url("participant", code=code, me="not-a-real-token"), width=420, height=900)
+    expect(stale.locator(".wb-notice")).to_contain_text("not valid any more")
+    expect(stale.locator(".wb-join-group")).to_be_visible()
     console.locator(".wb-entry-lock").first.click()
     late.locator(".wb-join-submit").click()
     expect(late.locator(".wb-member-name")).to_have_text("Latecomer")

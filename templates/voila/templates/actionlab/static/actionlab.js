@@ -200,9 +200,6 @@
         link = document.createElement("a");
         /* the workbook's primary button look (actionlab.css styles .jupyter-button) */
         link.className = REJOIN_LINK_CLASS + " jupyter-button mod-primary";
-        /* a long name wraps inside the button instead of being cut off */
-        link.style.cssText = "display:inline-flex;align-items:center;max-width:100%;" +
-          "white-space:normal;overflow-wrap:anywhere;text-decoration:none;margin:4px 0 8px";
         box.appendChild(link);
       }
       if (link.getAttribute("href") !== known.href) {
