@@ -67,7 +67,7 @@ class RoomControls:
         self.reveal = button(_("Reveal"), "wb-room-reveal", style="warning")
         self.reveal.on_click(lambda _b: self._act(workbook.room.reveal_current))
         self.banner = StepBanner(workbook, room, _)
-        self.timer = TimerDisplay(room, self.banner.title_of, _, sound=not compact)
+        self.timer = TimerDisplay(room, self.banner.title_of, _)  # the chime plays on the projector only
         self.minutes = wb(w.BoundedIntText(value=10, min=1, max=240, layout=w.Layout(width="5em")),
                           "wb-timer-minutes")
         self.start = button(_("Start new time"), "wb-timer-start")
