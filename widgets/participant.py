@@ -194,7 +194,8 @@ class ParticipantPage:
 
     def _follow_step(self) -> None:
         """When the facilitator moves the group to a canvas step, that canvas comes up."""
-        _index, step = self.workbook.room.current_step(self.room.workshop, self.member.group_id)
+        _index, step = self.workbook.room.current_step(self.room.workshop, self.member.group_id,
+                                                      self.room.steps)
         index = self.room.state.step_of(self.member.group_id)
         if index == self._step:
             return

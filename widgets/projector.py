@@ -145,7 +145,7 @@ class ProjectorPage:
         if index == self._step:
             return
         self._step = index
-        _i, step = self.workbook.room.current_step(self.room.workshop)
+        _i, step = self.workbook.room.current_step(self.room.workshop, steps=self.room.steps)
         if step is not None and step.canvas in {c.key for c in self.canvases}:
             self.switch.value = step.canvas
 

@@ -147,7 +147,8 @@ class RoomControls:
     def _mode_changed(self, change) -> None:
         if self._mode_guard:
             return
-        _index, step = self.workbook.room.current_step(self.room.workshop, self.group_id)
+        _index, step = self.workbook.room.current_step(self.room.workshop, self.group_id,
+                                                      self.room.steps)
         if step is None or not step.canvas:
             self.message.notice(self._("This step has no canvas."))
             self.refresh()

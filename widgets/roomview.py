@@ -78,13 +78,13 @@ class StepBanner:
         self.only_when_apart = only_when_apart  # a projector panel: only when the group is elsewhere
         self.html = html_box("", "wb-step-banner")
         self.widget = self.html
-        self.steps = workbook.room.steps(room.workshop)
+        self.steps = room.steps
         self.refresh()
 
     def refresh(self) -> None:
         _ = self._
         ws = self.room.workshop
-        self.steps = self.workbook.room.steps(ws)
+        self.steps = self.room.steps
         index, step = self.workbook.room.current_step(ws, self.group_id, self.steps)
         apart = self.room.state.step_of(self.group_id) != self.room.state.step_all
         if step is None or (self.only_when_apart and not apart):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from actionlab.db.models import Workshop
 from actionlab.services import Workbook
 from actionlab.services.live import ChangeBatch
+from actionlab.services.room import Step
 from actionlab.services.roomstate import RoomState, room_state
 
 
@@ -19,6 +20,7 @@ class RoomWatch:
         self.state: RoomState = room_state(workshop)
         self._revision = -1
         self.changed = False
+        self._steps: list[Step] | None = None
 
     def on_changes(self, batch: ChangeBatch) -> bool:
         """Reload when the batch touches the room or the workshop; True when it did."""
@@ -33,3 +35,11 @@ class RoomWatch:
     def reload(self) -> None:
         self.workshop = self.workbook.store.find_workshop_by_id(self.workshop.id)
         self.state = room_state(self.workshop)
+        self._steps = None
+
+    @property
+    def steps(self) -> list[Step]:
+        """The agenda's steps, read once per reload for every view of the page."""
+        if self._steps is None:
+            self._steps = self.workbook.room.steps(self.workshop)
+        return self._steps
