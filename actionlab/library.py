@@ -135,6 +135,7 @@ class Item:
     body: Text
     may: tuple[str, ...] = ()  # powers of a role: "decide", "run_round" (the speaking round)
     purpose: str | None = None  # what a facilitator question is for (clarify, team, apply)
+    weight: float | None = None  # a component's default weight (member assessment)
 
 
 def _read(path: Path) -> dict:
@@ -266,6 +267,127 @@ def parse_canvas(doc: dict, where: str, library: Library | None = None) -> Canva
     )
 
 
+#: What a meeting's agenda step is about; the pages show the matching form or board.
+STEP_KINDS = ("rules", "talk", "canvas", "canvases", "tracking", "progress", "discussion",
+              "reports", "exchange", "decision", "review")
+
+
+@dataclass(frozen=True)
+class AgendaStep:
+    key: str
+    kind: str  # one of STEP_KINDS; "canvases" stands for every canvas of the workshop
+    minutes: int
+    title: Text | None = None
+    canvas: str | None = None
+
+
+@dataclass(frozen=True)
+class MeetingType:
+    """A meeting template (data/meetings/): its stage in the programme and its agenda."""
+
+    key: str
+    title: Text
+    intro: Text
+    stage: str  # a key of data/method/stages.yaml
+    agenda: tuple[AgendaStep, ...]
+    order: int = 100
+    days: float = 1.0  # how long the meeting usually takes
+
+
+def parse_meeting_type(doc: dict, where: str) -> MeetingType:
+    key = doc.get("key")
+    if not key or not isinstance(key, str):
+        raise LibraryError(f"{where}: a meeting type needs a 'key'")
+    steps = []
+    for i, raw in enumerate(doc.get("agenda") or []):
+        here = f"{where}: agenda step {i + 1}"
+        if not isinstance(raw, dict) or not raw.get("key"):
+            raise LibraryError(f"{here} needs a 'key'")
+        kind = raw.get("kind", "talk")
+        if kind not in STEP_KINDS:
+            raise LibraryError(f"{here}: kind must be one of {', '.join(STEP_KINDS)}")
+        minutes = raw.get("minutes", 20)
+        if not isinstance(minutes, int) or not 1 <= minutes <= 600:
+            raise LibraryError(f"{here}: minutes must be a whole number from 1 to 600")
+        if kind == "canvas" and not raw.get("canvas"):
+            raise LibraryError(f"{here}: a canvas step names its canvas")
+        title = Text.parse(raw["title"], f"{here} title") if raw.get("title") else None
+        if title is None and kind not in ("rules", "canvas", "canvases"):
+            raise LibraryError(f"{here} needs a title")
+        steps.append(AgendaStep(str(raw["key"]), kind, minutes, title, raw.get("canvas")))
+    if not steps:
+        raise LibraryError(f"{where}: a meeting type needs an agenda")
+    if len({s.key for s in steps}) != len(steps):
+        raise LibraryError(f"{where}: agenda step keys must be unique")
+    return MeetingType(key=key, title=Text.parse(doc.get("title"), f"{where}: title"),
+                       intro=Text.parse(doc.get("intro"), f"{where}: intro"),
+                       stage=str(doc.get("stage") or "learning"), agenda=tuple(steps),
+                       order=int(doc.get("order", 100)), days=float(doc.get("days", 1)))
+
+
+QUESTION_TYPES = ("likert", "choice", "text")
+
+
+@dataclass(frozen=True)
+class SurveyQuestion:
+    key: str
+    type: str  # likert | choice | text
+    title: Text
+    options: tuple[Option, ...] = ()  # choice answers
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class SurveyForm:
+    """A survey form (data/surveys/): questions on a Likert scale, choices or free text."""
+
+    key: str
+    title: Text
+    intro: Text
+    scale: tuple[Option, ...]  # the Likert answers, lowest first
+    satisfied_from: int  # the scale position (1-based) from which an answer counts as satisfied
+    questions: tuple[SurveyQuestion, ...]
+    by: str = "group"  # the member attribute results are broken down by (group, level, unit …)
+
+    def question(self, key: str) -> SurveyQuestion:
+        for q in self.questions:
+            if q.key == key:
+                return q
+        raise LibraryError(f"survey {self.key!r} has no question {key!r}")
+
+
+def parse_survey(doc: dict, where: str) -> SurveyForm:
+    key = doc.get("key")
+    if not key or not isinstance(key, str):
+        raise LibraryError(f"{where}: a survey needs a 'key'")
+    scale = _options(doc.get("scale"), f"{where}: scale")
+    questions = []
+    for i, raw in enumerate(doc.get("questions") or []):
+        here = f"{where}: question {i + 1}"
+        if not isinstance(raw, dict) or not raw.get("key"):
+            raise LibraryError(f"{here} needs a 'key'")
+        kind = raw.get("type", "likert")
+        if kind not in QUESTION_TYPES:
+            raise LibraryError(f"{here}: type must be one of {', '.join(QUESTION_TYPES)}")
+        options = _options(raw.get("options"), here)
+        if kind == "choice" and not options:
+            raise LibraryError(f"{here}: a choice question needs options")
+        questions.append(SurveyQuestion(str(raw["key"]), kind,
+                                        Text.parse(raw.get("title"), f"{here} title"), options,
+                                        bool(raw.get("required", kind != "text"))))
+    if not questions:
+        raise LibraryError(f"{where}: a survey needs questions")
+    if any(q.type == "likert" for q in questions) and len(scale) < 3:
+        raise LibraryError(f"{where}: a Likert scale needs at least 3 answers")
+    satisfied_from = int(doc.get("satisfied_from", max(1, len(scale) - 1)))
+    if scale and not 1 <= satisfied_from <= len(scale):
+        raise LibraryError(f"{where}: satisfied_from is a position on the scale")
+    return SurveyForm(key=key, title=Text.parse(doc.get("title"), f"{where}: title"),
+                      intro=Text.parse(doc.get("intro"), f"{where}: intro"), scale=scale,
+                      satisfied_from=satisfied_from, questions=tuple(questions),
+                      by=str(doc.get("by", "group")))
+
+
 class Library:
     """The method library found in one data folder (``data/`` by default)."""
 
@@ -310,9 +432,36 @@ class Library:
                     body=Text.parse(entry.get("body"), f"{where} body"),
                     may=tuple(entry.get("may") or ()),
                     purpose=entry.get("purpose"),
+                    weight=float(entry["weight"]) if entry.get("weight") is not None else None,
                 )
             )
         return tuple(out)
+
+    @cache  # noqa: B019
+    def meeting_types(self) -> dict[str, MeetingType]:
+        """The meeting templates of ``data/meetings/`` in programme order."""
+        found = [parse_meeting_type(_read(p), p.name)
+                 for p in sorted((self.root / "meetings").glob("*.yaml"))]
+        found.sort(key=lambda m: (m.order, m.key))
+        return {m.key: m for m in found}
+
+    def meeting_type(self, key: str) -> MeetingType:
+        try:
+            return self.meeting_types()[key]
+        except KeyError:
+            raise LibraryError(f"no meeting type named {key!r} in {self.root}") from None
+
+    @cache  # noqa: B019
+    def surveys(self) -> dict[str, SurveyForm]:
+        """The survey forms of ``data/surveys/``."""
+        found = [parse_survey(_read(p), p.name) for p in sorted((self.root / "surveys").glob("*.yaml"))]
+        return {f.key: f for f in found}
+
+    def survey(self, key: str) -> SurveyForm:
+        try:
+            return self.surveys()[key]
+        except KeyError:
+            raise LibraryError(f"no survey named {key!r} in {self.root}") from None
 
     def item(self, name: str, key: str) -> Item:
         for entry in self.items(name):

@@ -21,18 +21,25 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import migrate
 from .db.engine import make_engine
 from .db.models import (
+    ActionUpdate,
+    AssessmentScore,
     Attendance,
     Card,
     Change,
+    Decision,
     FacilitatorKey,
     Group,
+    Lesson,
     Meeting,
     Member,
+    ProgressReport,
     PromptAnswer,
     QuestionAsked,
+    Reflection,
     RevisionCounter,
     Score,
     SpeakingTurn,
+    SurveyAnswer,
     Vote,
     Workshop,
     utcnow,
@@ -93,6 +100,17 @@ def _board_query(model, workshop_id: int, group_id: int | None, canvas: str | No
     if canvas is not None:
         query = query.where(model.canvas == canvas)
     return query
+
+
+def _status_history(tx: WriteTx, card: Card, before: str | None, *, meeting_id: int | None = None,
+                    report_id: int | None = None, note: str = "", at=None) -> None:
+    """A card whose ``status`` field changed (an action) keeps the change as history."""
+    status = (card.fields or {}).get("status")
+    if status and status != before:
+        tx.session.add(ActionUpdate(workshop_id=card.workshop_id, group_id=card.group_id,
+                                    card_id=card.id, meeting_id=meeting_id, report_id=report_id,
+                                    status=str(status), before=before, note=note,
+                                    entered_by=tx.actor, at=at or utcnow()))
 
 
 class Store:
@@ -304,6 +322,7 @@ class Store:
                         parent_id=parent_id, fields=dict(fields or {}), decided=False)
             tx.session.add(card)
             tx.session.flush()
+            _status_history(tx, card, None)
             tx.log("card.add", "card", card, workshop_id=workshop_id, group_id=group_id,
                    canvas=canvas, column=column, text=text, parent_id=parent_id,
                    fields=card.fields)
@@ -336,8 +355,10 @@ class Store:
             if expect_updated_at is not None and card.updated_at != expect_updated_at:
                 raise Conflict(f"card #{card_id} was changed by someone else")
             before = {k: getattr(card, k) for k in changes}
+            old_status = (card.fields or {}).get("status")
             for key, value in changes.items():
                 setattr(card, key, dict(value) if key == "fields" else value)
+            _status_history(tx, card, old_status)
             if set(changes) - {"decided"}:
                 card.updated_at = utcnow()
             tx.log("card.update", "card", card, workshop_id=card.workshop_id,
@@ -592,6 +613,178 @@ class Store:
         with self.read() as s:
             return list(s.scalars(select(PromptAnswer).where(
                 PromptAnswer.workshop_id == workshop_id, PromptAnswer.prompt == prompt)))
+
+    # -- follow-up: progress, reflections, lessons, decisions, surveys, assessment --------
+    def _find(self, model, workshop_id: int, **filters) -> list:
+        """Rows of one workshop, filtered on the given columns (None means any), oldest first."""
+        query = select(model).where(model.workshop_id == workshop_id)
+        for column, value in filters.items():
+            if value is not None:
+                query = query.where(getattr(model, column) == value)
+        with self.read() as s:
+            return list(s.scalars(query.order_by(model.id)))
+
+    @staticmethod
+    def _upsert(tx: WriteTx, model, key: dict, values: dict):
+        """The row with ``key`` (inserted if missing) with ``values`` set; returns (row, new)."""
+        row = tx.session.scalar(select(model).filter_by(**key))
+        new = row is None
+        if new:
+            row = model(**key)
+            tx.session.add(row)
+        for column, value in values.items():
+            setattr(row, column, value)
+        tx.session.flush()
+        return row, new
+
+    def set_progress_report(self, actor: str, *, workshop_id: int, meeting_id: int | None,
+                            group_id: int, member_id: int, done: str, problems: str, help: str,
+                            statuses: dict[int, tuple[str, str]] | None = None,
+                            at=None) -> ProgressReport:
+        """A member's report at a meeting (replacing their earlier one), and the new status of
+        each of their actions (``{card_id: (status, note)}``), in one transaction."""
+        now = at or utcnow()
+        with self.write(actor) as tx:
+            report, new = self._upsert(
+                tx, ProgressReport,
+                {"workshop_id": workshop_id, "meeting_id": meeting_id, "member_id": member_id},
+                {"group_id": group_id, "done": done, "problems": problems, "help": help,
+                 "updated_at": now})
+            if new:
+                report.created_at = now
+            for card_id, (status, note) in (statuses or {}).items():
+                card = tx.session.get(Card, card_id)
+                if card is None or card.workshop_id != workshop_id:
+                    raise NotFound(f"no card #{card_id}")
+                old = (card.fields or {}).get("status")
+                if status == old and not note:
+                    continue
+                card.fields = {**(card.fields or {}), "status": status}
+                card.updated_at = now
+                if status == old:  # a note on an unchanged status is history too
+                    tx.session.add(ActionUpdate(
+                        workshop_id=workshop_id, group_id=card.group_id, card_id=card.id,
+                        meeting_id=meeting_id, report_id=report.id, status=status, before=old,
+                        note=note, entered_by=actor, at=now))
+                else:
+                    _status_history(tx, card, old, meeting_id=meeting_id, report_id=report.id,
+                                    note=note, at=now)
+                tx.log("card.update", "card", card, workshop_id=workshop_id,
+                       group_id=card.group_id, canvas=card.canvas, column=card.column,
+                       fields=card.fields, before={"status": old})
+            tx.log("progress.set", "progress", report, workshop_id=workshop_id, group_id=group_id,
+                   meeting_id=meeting_id, member_id=member_id)
+        return report
+
+    def find_progress_reports(self, workshop_id: int, *, meeting_id: int | None = None,
+                              group_id: int | None = None) -> list[ProgressReport]:
+        return self._find(ProgressReport, workshop_id, meeting_id=meeting_id, group_id=group_id)
+
+    def find_action_updates(self, workshop_id: int, *, group_id: int | None = None,
+                            card_id: int | None = None) -> list[ActionUpdate]:
+        return self._find(ActionUpdate, workshop_id, group_id=group_id, card_id=card_id)
+
+    def set_reflection(self, actor: str, *, workshop_id: int, meeting_id: int,
+                       group_id: int | None, member_id: int, quality: int, own_part: int,
+                       improvement: str, at=None) -> Reflection:
+        now = at or utcnow()
+        with self.write(actor) as tx:
+            row, new = self._upsert(
+                tx, Reflection, {"workshop_id": workshop_id, "meeting_id": meeting_id,
+                                 "member_id": member_id},
+                {"group_id": group_id, "quality": quality, "own_part": own_part,
+                 "improvement": improvement, "updated_at": now})
+            if new:
+                row.created_at = now
+            tx.log("reflection.set", "reflection", row, workshop_id=workshop_id,
+                   group_id=group_id, meeting_id=meeting_id, member_id=member_id)
+        return row
+
+    def find_reflections(self, workshop_id: int, *, meeting_id: int | None = None,
+                         group_id: int | None = None) -> list[Reflection]:
+        return self._find(Reflection, workshop_id, meeting_id=meeting_id, group_id=group_id)
+
+    def add_lesson(self, actor: str, *, workshop_id: int, stage: str, text: str,
+                   group_id: int | None = None, meeting_id: int | None = None,
+                   member_id: int | None = None, author: str = "", at=None) -> Lesson:
+        with self.write(actor) as tx:
+            row = Lesson(workshop_id=workshop_id, stage=stage, text=text, group_id=group_id,
+                         meeting_id=meeting_id, member_id=member_id, author=author or actor,
+                         at=at or utcnow())
+            tx.session.add(row)
+            tx.session.flush()
+            tx.log("lesson.add", "lesson", row, workshop_id=workshop_id, group_id=group_id,
+                   stage=stage, text=text, meeting_id=meeting_id)
+        return row
+
+    def remove_lesson(self, actor: str, lesson_id: int) -> None:
+        with self.write(actor) as tx:
+            row = tx.session.get(Lesson, lesson_id)
+            if row is None:
+                raise NotFound(f"no lesson #{lesson_id}")
+            tx.log("lesson.remove", "lesson", entity_id=row.id, workshop_id=row.workshop_id,
+                   group_id=row.group_id, text=row.text)
+            tx.session.delete(row)
+
+    def find_lessons(self, workshop_id: int, *, stage: str | None = None,
+                     group_id: int | None = None) -> list[Lesson]:
+        return self._find(Lesson, workshop_id, stage=stage, group_id=group_id)
+
+    def add_decision(self, actor: str, *, workshop_id: int, group_id: int,
+                     meeting_id: int | None, proposal: str, outcome: str, reasons: str,
+                     conditions: str, at=None) -> Decision:
+        with self.write(actor) as tx:
+            row = Decision(workshop_id=workshop_id, group_id=group_id, meeting_id=meeting_id,
+                           proposal=proposal, outcome=outcome, reasons=reasons,
+                           conditions=conditions, decided_by=actor, at=at or utcnow())
+            tx.session.add(row)
+            tx.session.flush()
+            tx.log("decision.add", "decision", row, workshop_id=workshop_id, group_id=group_id,
+                   meeting_id=meeting_id, outcome=outcome)
+        return row
+
+    def find_decisions(self, workshop_id: int, *, group_id: int | None = None,
+                       meeting_id: int | None = None) -> list[Decision]:
+        return self._find(Decision, workshop_id, group_id=group_id, meeting_id=meeting_id)
+
+    def set_survey_answers(self, actor: str, *, workshop_id: int, survey: str, member_id: int,
+                           group_id: int | None, answers: dict[str, tuple[int | None, str | None]],
+                           at=None) -> int:
+        """A member's answers to a survey (``{question: (value, text)}``), replacing earlier
+        answers to the same questions, in one transaction. Returns how many were written."""
+        now = at or utcnow()
+        with self.write(actor) as tx:
+            for question, (value, text) in answers.items():
+                self._upsert(tx, SurveyAnswer,
+                             {"workshop_id": workshop_id, "survey": survey,
+                              "member_id": member_id, "question": question},
+                             {"group_id": group_id, "value": value, "text": text, "at": now})
+            tx.log("survey.answer", "survey", entity_id=member_id, workshop_id=workshop_id,
+                   group_id=group_id, survey=survey, questions=sorted(answers))
+        return len(answers)
+
+    def find_survey_answers(self, workshop_id: int, *, survey: str | None = None,
+                            member_id: int | None = None) -> list[SurveyAnswer]:
+        return self._find(SurveyAnswer, workshop_id, survey=survey, member_id=member_id)
+
+    def set_assessment_score(self, actor: str, *, workshop_id: int, member_id: int,
+                             component: str, value: float | None) -> None:
+        """Set (or with None, clear) a member's score on one assessment component."""
+        with self.write(actor) as tx:
+            key = {"workshop_id": workshop_id, "member_id": member_id, "component": component}
+            if value is None:
+                row = tx.session.scalar(select(AssessmentScore).filter_by(**key))
+                if row is None:
+                    return
+                tx.session.delete(row)
+            else:
+                self._upsert(tx, AssessmentScore, key,
+                             {"value": float(value), "entered_by": actor, "at": utcnow()})
+            tx.log("assessment.set", "assessment", entity_id=member_id, workshop_id=workshop_id,
+                   member_id=member_id, component=component, value=value)
+
+    def find_assessment_scores(self, workshop_id: int) -> list[AssessmentScore]:
+        return self._find(AssessmentScore, workshop_id)
 
     # -- change log ----------------------------------------------------------------------
     def find_changes(self, *, after: int = 0, workshop_id: int | None = None,

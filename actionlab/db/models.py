@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -227,6 +228,130 @@ class QuestionAsked(Base):
     purpose: Mapped[str | None] = mapped_column(String(40), nullable=True)
     text: Mapped[str] = mapped_column(Text)
     asked_by: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ProgressReport(Base):
+    """What a member reports at a follow-up meeting: progress, problems met, help needed."""
+
+    __tablename__ = "progress_reports"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id",
+                                       name="uq_progress_reports_meeting_id_member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    done: Mapped[str] = mapped_column(Text, default="")
+    problems: Mapped[str] = mapped_column(Text, default="")
+    help: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ActionUpdate(Base):
+    """One change of an action's status, kept as history (stage 5 tracking)."""
+
+    __tablename__ = "action_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("progress_reports.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20))
+    before: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    entered_by: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Reflection(Base):
+    """A member's review (回顾小结) at the end of a meeting."""
+
+    __tablename__ = "reflections"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id",
+                                       name="uq_reflections_meeting_id_member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    quality: Mapped[int] = mapped_column(Integer)  # the meeting, 1–5
+    own_part: Mapped[int] = mapped_column(Integer)  # the member's own part, 1–5
+    improvement: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Lesson(Base):
+    """An entry of the lessons-learned log, filed under a stage of the programme."""
+
+    __tablename__ = "lessons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    stage: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Decision(Base):
+    """The decision meeting's verdict on a group's proposal: adopt, revise or reject."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    proposal: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(10))  # adopt | revise | reject
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SurveyAnswer(Base):
+    """One member's answer to one question of a survey form (data/surveys/)."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (UniqueConstraint("workshop_id", "survey", "member_id", "question",
+                                       name="uq_survey_answers_workshop_id_survey_member_id_question"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    survey: Mapped[str] = mapped_column(String(40))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+    question: Mapped[str] = mapped_column(String(40))
+    value: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a Likert or choice index
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AssessmentScore(Base):
+    """A member's score (0–100) on one component of the member assessment."""
+
+    __tablename__ = "assessment_scores"
+    __table_args__ = (UniqueConstraint("member_id", "component",
+                                       name="uq_assessment_scores_member_id_component"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    component: Mapped[str] = mapped_column(String(40))
+    value: Mapped[float] = mapped_column(Float)
+    entered_by: Mapped[str] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
