@@ -9,10 +9,13 @@ from ..settings import Settings
 from ..store import Store
 from .access import AccessService
 from .canvas import CanvasService
+from .decisions import DecisionService
 from .live import ChangeFeed
 from .meetings import MeetingService
+from .progress import ProgressService
 from .questions import QuestionService
 from .records import RecordService
+from .reflection import ReflectionService
 from .room import RoomService
 from .scoring import ScoringService
 from .speaking import SpeakingService
@@ -43,6 +46,9 @@ class Workbook:
     timer: TimerService
     speaking: SpeakingService
     questions: QuestionService
+    progress: ProgressService
+    reflection: ReflectionService
+    decisions: DecisionService
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, upgrade: bool = False,
@@ -69,6 +75,9 @@ class Workbook:
             timer=TimerService(store, library),
             speaking=SpeakingService(store, library),
             questions=QuestionService(store, library),
+            progress=ProgressService(store, library),
+            reflection=ReflectionService(store, library),
+            decisions=DecisionService(store, library),
         )
 
     def feed(self, workshop_id: int, after: int | None = None) -> ChangeFeed:

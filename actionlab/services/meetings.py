@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from ..db.models import Meeting, Member, Workshop, utcnow
 from ..errors import InvalidInput, NotFound
 from ..i18n import N_
+from ..library import MeetingType
 from ..store import RoomEdit
 from .access import FACILITATOR, member_actor
-from .room import RoomWriter, default_agenda
+from .room import RoomWriter, default_agenda, template_agenda
 from .roomstate import Countdown, room_state
 
 PRESENT, LATE, ABSENT, EXCUSED = "present", "late", "absent", "excused"
@@ -48,14 +49,31 @@ class MeetingService(RoomWriter):
         except NotFound:
             return None
 
-    def add(self, workshop: Workshop, title: str, *, kind: str = "workshop",
+    def types(self) -> list[MeetingType]:
+        """The meeting templates, in programme order."""
+        return list(self.library.meeting_types().values())
+
+    def add(self, workshop: Workshop, title: str = "", *, kind: str = "workshop",
             held_on=None) -> Meeting:
+        """Schedule a meeting. ``kind`` names a template of data/meetings/ (kickoff,
+        group_followup …) whose agenda and time-boxes the meeting takes; any other kind gets
+        the default agenda. Without a title a template's own title is used."""
+        template = self.library.meeting_types().get(kind)
         title = " ".join((title or "").split())
+        if not title and template is not None:
+            title = template.title(workshop.lang)
         if not title:
             raise InvalidInput(N_("Give the meeting a title."))
         if len(title) > 200:
             raise InvalidInput(N_("The title is too long (at most {n} characters)."), n=200)
-        agenda = [step.to_dict() for step in default_agenda(workshop)]
+        if isinstance(held_on, str) and held_on:
+            try:
+                held_on = date.fromisoformat(held_on)
+            except ValueError:
+                raise InvalidInput(N_("Write the date as YYYY-MM-DD.")) from None
+        steps = (template_agenda(self.library, workshop, kind) if template is not None
+                 else default_agenda(workshop))
+        agenda = [step.to_dict() for step in steps]
         return self.store.add_meeting(FACILITATOR, workshop_id=workshop.id, kind=kind,
                                       title=title, agenda=agenda, held_on=held_on)
 

@@ -25,6 +25,9 @@ REVIEW_MINUTES = 10
 STEP_KINDS = {
     "rules": N_("Meeting rules"),
     "review": N_("Review of the meeting"),
+    "progress": N_("Progress reports"),
+    "tracking": N_("Open actions from the last meeting"),
+    "decision": N_("Assessment and decision"),
 }
 
 
@@ -33,7 +36,7 @@ class Step:
     """One item of a meeting's agenda: a canvas to work on, the rules, a review, a talk."""
 
     key: str
-    kind: str  # canvas | rules | review | talk
+    kind: str  # canvas | rules | review | talk | progress | tracking | decision … (STEP_KINDS)
     minutes: int
     canvas: str | None = None
     title: Text | None = None
@@ -61,6 +64,21 @@ def default_agenda(workshop: Workshop) -> list[Step]:
     return ([Step("rules", "rules", RULES_MINUTES)]
             + [Step(key, "canvas", CANVAS_MINUTES, canvas=key) for key in workshop.canvases]
             + [Step("review", "review", REVIEW_MINUTES)])
+
+
+def template_agenda(library: Library, workshop: Workshop, kind: str) -> list[Step]:
+    """The agenda of a meeting template (data/meetings/) for this workshop: a ``canvases`` step
+    stands for each of the workshop's canvases; a canvas the workshop does not use is left out."""
+    steps: list[Step] = []
+    for raw in library.meeting_type(kind).agenda:
+        if raw.kind == "canvases":
+            steps += [Step(key, "canvas", raw.minutes, canvas=key) for key in workshop.canvases]
+        elif raw.kind == "canvas":
+            if raw.canvas in workshop.canvases:
+                steps.append(Step(raw.key, "canvas", raw.minutes, canvas=raw.canvas, title=raw.title))
+        else:
+            steps.append(Step(raw.key, raw.kind, raw.minutes, title=raw.title))
+    return steps
 
 
 class RoomWriter:
