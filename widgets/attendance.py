@@ -68,6 +68,12 @@ class PeoplePanel:
         self.meeting = wb(w.Dropdown(options=[], layout=w.Layout(width="20em")), "wb-meeting-select")
         self.title = wb(w.Text(placeholder=_("Title of a new meeting"), layout=w.Layout(width="20em")),
                         "wb-meeting-title")
+        types = workbook.meetings.types()
+        self.kind = wb(w.Dropdown(options=[(t.title(ws.lang), t.key) for t in types]
+                                  + [(_("Free agenda (all canvases)"), "workshop")],
+                                  value=types[0].key if types else "workshop",
+                                  layout=w.Layout(width="16em")), "wb-meeting-type")
+        self.date = wb(w.DatePicker(layout=w.Layout(width="11em")), "wb-meeting-date")
         self.add = button(_("Add meeting"), "wb-meeting-add")
         self.add.on_click(lambda _b: self._add())
         self.start = button(_("Start this meeting"), "wb-meeting-start", style="primary")
@@ -82,7 +88,7 @@ class PeoplePanel:
         self.widget = wb(w.VBox([
             html_box(f'<h4>{esc(_("Meetings"))}</h4>'),
             w.HBox([self.meeting, self.start, self.end]),
-            w.HBox([self.title, self.add]),
+            w.HBox([self.kind, self.title, self.date, self.add]),
             self.status,
             html_box(f'<h4>{esc(_("People: connected, attendance, group"))}</h4>'),
             self.connected,
@@ -100,9 +106,11 @@ class PeoplePanel:
             self.refresh_people()
 
     def _add(self) -> None:
-        meeting = guarded(self.message, self.workbook.meetings.add, self.room.workshop, self.title.value)
+        meeting = guarded(self.message, self.workbook.meetings.add, self.room.workshop,
+                          self.title.value, kind=self.kind.value, held_on=self.date.value)
         if meeting is not None:
             self.title.value = ""
+            self.date.value = None
             self.refresh_meetings(select=meeting.id)
 
     def refresh_meetings(self, select: int | None = None) -> None:

@@ -97,10 +97,12 @@ class ConsolePage:
         self.rounds_holder = w.VBox([])
         self.facilitate_holder = w.VBox([])
         self.teams_holder = w.VBox([])
+        self.followup_holder = w.VBox([])
         self.tabs = wb(w.Tab(children=[overview, self.room_holder, self.people_holder,
-                                       self.rounds_holder, self.facilitate_holder, self.teams_holder],
+                                       self.rounds_holder, self.facilitate_holder, self.teams_holder,
+                                       self.followup_holder],
                              titles=[_("Workshop"), _("Room"), _("Meeting & people"), _("Speaking"),
-                                     _("Canvases"), _("Teams")]), "wb-console-tabs")
+                                     _("Canvases"), _("Teams"), _("Follow-up")]), "wb-console-tabs")
         self.detail = wb(w.VBox([self.tabs]), "wb-workshop-detail")
         self.widget = wb(
             w.VBox([
@@ -170,6 +172,7 @@ class ConsolePage:
         from .attendance import PeoplePanel
         from .canvas import MemberNames
         from .facilitate import FacilitatePanel
+        from .followpanel import FollowupPanel
         from .questions import QuestionsPanel
         from .roomcontrol import RoomControls
         from .roomwatch import RoomWatch
@@ -186,14 +189,16 @@ class ConsolePage:
         self.names = names
         self.facilitate = FacilitatePanel(self.workbook, self.workshop, self._)
         self.teams = TeamsPanel(self.workbook, self.workshop, self._)
+        self.followup = FollowupPanel(self.workbook, room, names.get, _)
         self.room_holder.children = [wb(w.Box([self.controls.widget, self.questions.widget]),
                                         "wb-room-tab")]
         self.people_holder.children = [self.people.widget]
         self.rounds_holder.children = [self.rounds.widget]
         self.facilitate_holder.children = [self.facilitate.widget]
         self.teams_holder.children = [self.teams.widget]
+        self.followup_holder.children = [self.followup.widget]
         self.panels = [self.controls, self.questions, self.people, self.rounds,
-                       self.facilitate, self.teams]
+                       self.facilitate, self.teams, self.followup]
 
     def _show_info(self) -> None:
         _ = self._

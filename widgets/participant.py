@@ -24,6 +24,7 @@ from actionlab.urls import member_url
 
 from .canvas import CanvasBoard, MemberNames
 from .common import MessageLine, button, esc, guarded, html_box, wb
+from .followup import GroupFollowup, ProgressForm, ReflectionForm
 from .live import LiveLoop
 from .roomview import (
     QuestionBanner,
@@ -175,10 +176,14 @@ class ParticipantPage:
             self.round = RoundControl(self.workbook, room, group, Author(member), names.get, _)
         else:
             self.round = QueueDisplay(self.workbook, room, group.id, names.get, _)
+        self.progress = ProgressForm(self.workbook, room, member, _)
+        self.review = ReflectionForm(self.workbook, room, member, _)
+        self.followup = GroupFollowup(self.workbook, room, group, names.get, _)
         self._step = None
         self._follow_step()
         self.body.children = [header, self.banner.widget, self.timer.widget, self.question.widget,
                               self.ready.widget, self.rules.widget, self.round.widget,
+                              self.followup.widget, self.progress.widget, self.review.widget,
                               self._subtask_box(workshop, member), boards, keep]
         if self.loop is not None:
             self.loop.stop()
@@ -229,6 +234,9 @@ class ParticipantPage:
             self._follow_step()
             if isinstance(self.round, RoundControl):
                 self.round.refresh()
+        self.progress.on_changes(batch)
+        self.review.on_changes(batch)
+        self.followup.on_changes(batch)
 
     def tick(self) -> None:
         self.timer.tick()

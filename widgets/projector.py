@@ -13,6 +13,7 @@ from actionlab.urls import join_url
 
 from .canvas import CanvasBoard, MemberNames
 from .common import esc, html_box, wb
+from .followup import GroupFollowup
 from .live import LiveLoop
 from .roomcontrol import RoomControls
 from .roomview import QuestionBanner, QueueDisplay, RulesPanel, StepBanner, TimerDisplay
@@ -96,13 +97,15 @@ class ProjectorPage:
         from .chartstrip import ChartStrip  # pandas and matplotlib: facilitator side only
 
         self.boards, self.counts, panels = [], {}, []
-        self.strips, self.queues, self.group_views = [], [], []
+        self.strips, self.queues, self.group_views, self.followups = [], [], [], []
         for group in workbook.workshops.groups(workshop):
             board = CanvasBoard(workbook, workshop, group, canvas, None, _, compact=True,
                                 names=self.names, room=self.room)
             group_step = StepBanner(workbook, self.room, _, group.id, only_when_apart=True)
             group_question = QuestionBanner(self.room, _, group.id, own_only=True)
             queue = QueueDisplay(workbook, self.room, group.id, self.names.get, _)
+            followup = GroupFollowup(workbook, self.room, group, self.names.get, _)
+            self.followups.append(followup)
             self.queues.append(queue)
             self.group_views += [group_step, group_question]
             strip = ChartStrip(workbook, workshop, group, canvas, _)
@@ -118,6 +121,7 @@ class ProjectorPage:
                         group_step.widget,
                         group_question.widget,
                         queue.widget,
+                        followup.widget,
                         strip.widget,
                         board.widget,
                     ]),
@@ -175,6 +179,8 @@ class ProjectorPage:
             board.on_changes(batch)
         for strip in self.strips:
             strip.on_changes(batch)
+        for followup in self.followups:
+            followup.on_changes(batch)
 
     def start(self) -> None:
         if self.loop is not None:
