@@ -24,6 +24,7 @@ from .db.models import (
     ActionUpdate,
     AssessmentScore,
     Attendance,
+    Base,
     Card,
     Change,
     Decision,
@@ -785,6 +786,22 @@ class Store:
 
     def find_assessment_scores(self, workshop_id: int) -> list[AssessmentScore]:
         return self._find(AssessmentScore, workshop_id)
+
+    def set_times(self, actor: str, workshop_id: int, table: str, ids, **times) -> int:
+        """Set the timestamp columns (``created_at``, ``at`` …) of rows of ``table`` by id: a
+        demo or an imported record carries the times things really happened."""
+        model = next((m.class_ for m in Base.registry.mappers if m.class_.__tablename__ == table), None)
+        if model is None or not times or any(
+                not (k.endswith("_at") or k in ("at", "held_on")) or not hasattr(model, k) for k in times):
+            raise StoreError(f"no timestamps {sorted(times)} on {table!r}")
+        ids = list(ids)
+        if not ids:
+            return 0
+        with self.write(actor) as tx:
+            done = tx.session.execute(update(model).where(model.id.in_(ids)).values(**times)).rowcount
+            tx.log("times.set", table, workshop_id=workshop_id, ids=ids,
+                   **{k: v.isoformat() for k, v in times.items()})
+        return done
 
     # -- change log ----------------------------------------------------------------------
     def find_changes(self, *, after: int = 0, workshop_id: int | None = None,

@@ -98,11 +98,12 @@ class ConsolePage:
         self.facilitate_holder = w.VBox([])
         self.teams_holder = w.VBox([])
         self.followup_holder = w.VBox([])
+        self.evaluation_holder = w.VBox([])
         self.tabs = wb(w.Tab(children=[overview, self.room_holder, self.people_holder,
                                        self.rounds_holder, self.facilitate_holder, self.teams_holder,
-                                       self.followup_holder],
+                                       self.followup_holder, self.evaluation_holder],
                              titles=[_("Workshop"), _("Room"), _("Meeting & people"), _("Speaking"),
-                                     _("Canvases"), _("Teams"), _("Follow-up")]), "wb-console-tabs")
+                                     _("Canvases"), _("Teams"), _("Follow-up"), _("Evaluation")]), "wb-console-tabs")
         self.detail = wb(w.VBox([self.tabs]), "wb-workshop-detail")
         self.widget = wb(
             w.VBox([
@@ -171,6 +172,7 @@ class ConsolePage:
         and its people, the speaking rounds, the canvases and the teams."""
         from .attendance import PeoplePanel
         from .canvas import MemberNames
+        from .evaluation import EvaluationPanel
         from .facilitate import FacilitatePanel
         from .followpanel import FollowupPanel
         from .questions import QuestionsPanel
@@ -190,6 +192,7 @@ class ConsolePage:
         self.facilitate = FacilitatePanel(self.workbook, self.workshop, self._)
         self.teams = TeamsPanel(self.workbook, self.workshop, self._)
         self.followup = FollowupPanel(self.workbook, room, names.get, _)
+        self.evaluation = EvaluationPanel(self.workbook, room, _)
         self.room_holder.children = [wb(w.Box([self.controls.widget, self.questions.widget]),
                                         "wb-room-tab")]
         self.people_holder.children = [self.people.widget]
@@ -197,8 +200,9 @@ class ConsolePage:
         self.facilitate_holder.children = [self.facilitate.widget]
         self.teams_holder.children = [self.teams.widget]
         self.followup_holder.children = [self.followup.widget]
+        self.evaluation_holder.children = [self.evaluation.widget]
         self.panels = [self.controls, self.questions, self.people, self.rounds,
-                       self.facilitate, self.teams, self.followup]
+                       self.facilitate, self.teams, self.followup, self.evaluation]
 
     def _show_info(self) -> None:
         _ = self._

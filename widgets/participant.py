@@ -36,6 +36,7 @@ from .roomview import (
 )
 from .roomwatch import RoomWatch
 from .rounds import RoundControl
+from .surveyform import SurveyForm
 
 
 class ParticipantPage:
@@ -179,11 +180,12 @@ class ParticipantPage:
         self.progress = ProgressForm(self.workbook, room, member, _)
         self.review = ReflectionForm(self.workbook, room, member, _)
         self.followup = GroupFollowup(self.workbook, room, group, names.get, _)
+        self.survey = SurveyForm(self.workbook, room, member, _)
         self._step = None
         self._follow_step()
         self.body.children = [header, self.banner.widget, self.timer.widget, self.question.widget,
-                              self.ready.widget, self.rules.widget, self.round.widget,
-                              self.followup.widget, self.progress.widget, self.review.widget,
+                              self.ready.widget, self.survey.widget, self.rules.widget,
+                              self.round.widget, self.followup.widget, self.progress.widget, self.review.widget,
                               self._subtask_box(workshop, member), boards, keep]
         if self.loop is not None:
             self.loop.stop()
@@ -237,6 +239,7 @@ class ParticipantPage:
         self.progress.on_changes(batch)
         self.review.on_changes(batch)
         self.followup.on_changes(batch)
+        self.survey.on_changes(batch)
 
     def tick(self) -> None:
         self.timer.tick()

@@ -10,6 +10,7 @@ from ..store import Store
 from .access import AccessService
 from .canvas import CanvasService
 from .decisions import DecisionService
+from .evaluation import AssessmentService, SurveyService
 from .live import ChangeFeed
 from .meetings import MeetingService
 from .progress import ProgressService
@@ -49,6 +50,8 @@ class Workbook:
     progress: ProgressService
     reflection: ReflectionService
     decisions: DecisionService
+    surveys: SurveyService
+    assessment: AssessmentService
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, upgrade: bool = False,
@@ -78,6 +81,8 @@ class Workbook:
             progress=ProgressService(store, library),
             reflection=ReflectionService(store, library),
             decisions=DecisionService(store, library),
+            surveys=SurveyService(store, library),
+            assessment=AssessmentService(store, library),
         )
 
     def feed(self, workshop_id: int, after: int | None = None) -> ChangeFeed:

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from ..db.models import Change, Meeting, SpeakingTurn
 from ..i18n import N_, Translator
+from ..library import default_library
 from ..record import RoomEvent
 from .room import Step
 from .roomstate import HIDDEN, LOCKED, OPEN, PRIVATE, clock
@@ -61,6 +62,10 @@ class _Reader:
                 return step
         return Step.from_dict({"key": payload.get("step"), "canvas": payload.get("canvas"),
                                "kind": payload.get("step")})
+
+    def survey(self, key) -> str:
+        form = default_library().surveys().get(str(key))
+        return form.title(self._.lang) if form is not None else str(key)
 
     def line(self, change: Change) -> str | None:
         handler = _HANDLERS.get(change.action)
@@ -137,6 +142,9 @@ _HANDLERS: dict[str, Callable[[_Reader, dict, int | None], str | None]] = {
     "question.clear": lambda r, _p, g: r._("Question taken down: {to}", to=r.to(g)),
     "round.setup": _round_setup,
     "round.end": lambda r, _p, g: r._("{group}: speaking round ended", group=r.to(g)),
+    "survey.open": lambda r, p, _g: r._("Survey opened on the devices: {survey}",
+                                        survey=r.survey(p.get("survey"))),
+    "survey.close": lambda r, p, _g: r._("Survey closed: {survey}", survey=r.survey(p.get("before"))),
 }
 
 

@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 
 PHONE = {"width": 420, "height": 900}
 #: The console's tabs, in order (widgets/console.py).
-CONSOLE_TABS = ("workshop", "room", "people", "speaking", "canvases", "teams", "followup")
+CONSOLE_TABS = ("workshop", "room", "people", "speaking", "canvases", "teams", "followup",
+                "evaluation")
 
 
 def console_tab(console, name: str):

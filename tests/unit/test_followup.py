@@ -133,3 +133,28 @@ def test_a_decision_needs_an_outcome_and_reasons_and_adopted_groups_move_to_trac
     wb.decisions.decide(ws, g2.id, "adopt", proposal="A smaller booking pilot", reasons="Affordable")
     assert wb.decisions.adopted_groups(ws) == {g1.id, g2.id}
     assert [d.meeting_id for d in wb.decisions.decisions(ws)] == [meeting.id] * 3
+
+
+def test_the_demo_is_several_months_into_its_programme(wb):
+    from actionlab.demo import create_demo
+
+    ws = create_demo(wb, "en")
+    meetings = wb.meetings.meetings(ws)
+    held = [m for m in meetings if m.ended_at is not None]
+    assert {m.kind for m in held} >= {"kickoff", "first_workshop", "group_followup",
+                                       "whole_class", "decision"}
+    assert (held[-1].held_on - held[0].held_on).days >= 90  # months, not one afternoon
+    assert meetings[-1].started_at is None  # the next meeting is scheduled, not held
+    assert all(wb.progress.reports(ws, m.id) for m in held if m.kind == "group_followup")
+    assert all(wb.reflection.summary(ws, m.id).count for m in held if m.kind != "kickoff")
+    assert {d.outcome for d in wb.decisions.decisions(ws)} == {"adopt", "revise"}
+    assert wb.progress.overdue(ws) and wb.progress.open_actions(ws)
+    history = wb.store.find_action_updates(ws.id)
+    assert len({u.at.date() for u in history}) >= 4  # statuses changed over several meetings
+    assert {x.stage for x in wb.reflection.lessons(ws)} >= {"topic", "learning", "decision",
+                                                            "tracking", "consolidation"}
+    results = wb.surveys.results(ws, "satisfaction")
+    assert results.respondents == len(wb.workshops.members(ws))
+    assert results.flagged  # one group far below the overall share
+    rows = wb.assessment.table(ws)
+    assert rows and all(r.complete for r in rows)
