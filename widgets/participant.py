@@ -185,7 +185,8 @@ class ParticipantPage:
         self._follow_step()
         self.body.children = [header, self.banner.widget, self.timer.widget, self.question.widget,
                               self.ready.widget, self.survey.widget, self.rules.widget,
-                              self.round.widget, self.followup.widget, self.progress.widget, self.review.widget,
+                              self.round.widget, self.progress.widget, self.review.widget,
+                              self.followup.widget,
                               self._subtask_box(workshop, member), boards, keep]
         if self.loop is not None:
             self.loop.stop()

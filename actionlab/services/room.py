@@ -150,6 +150,7 @@ class RoomService(RoomWriter):
                 timer = Countdown(step.minutes * 60, False, None, float(step.minutes * 60))
                 room["timer"] = {**timer.to_dict(), "label": step.key}
                 room["prompt"] = {**(room.get("prompt") or {}), "open": False}
+                room["rules"] = step.kind == "rules"  # up at the rules step, down past it
             else:
                 node.setdefault("groups", {})[str(group_id)] = index
             return RoomEdit({"index": index, "step": step.key, "canvas": step.canvas,

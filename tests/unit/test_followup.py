@@ -158,3 +158,15 @@ def test_the_demo_is_several_months_into_its_programme(wb):
     assert results.flagged  # one group far below the overall share
     rows = wb.assessment.table(ws)
     assert rows and all(r.complete for r in rows)
+
+
+def test_the_rules_come_down_when_the_room_moves_past_the_rules_step(wb, prog):
+    ws = prog[0]
+    meeting = wb.meetings.add(ws, kind="group_followup")
+    ws = wb.meetings.start(ws, meeting.id)
+    assert room_state(ws).rules
+    ws = wb.room.move(ws, 1)
+    assert not room_state(ws).rules
+    ws = wb.room.show_rules(ws, True)  # the facilitator may still put them up by hand
+    assert room_state(ws).rules
+    assert room_state(wb.room.go(ws, 0)).rules  # back at the rules step: up again
