@@ -131,6 +131,107 @@ class RoomEvent:
 
 
 @dataclass(frozen=True)
+class StageRecord:
+    """One of the six stages of the programme: its dates and what it produced."""
+
+    number: int
+    key: str
+    title: str
+    status_key: str  # done | current | upcoming
+    status: str  # translated
+    start: date | None
+    end: date | None
+    planned_start: date | None = None
+    planned_end: date | None = None
+    produced: tuple[str, ...] = ()  # lines that may hold typed text
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    """A member's progress report at a meeting."""
+
+    name: str
+    group: str
+    done: str
+    problems: str
+    help: str
+    #: The status changes of actions made with this report, one line each
+    #: ("action: before → after (note)").
+    changes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MeetingReports:
+    number: int | None  # None: reports given outside a meeting
+    title: str  # the meeting's title; empty outside a meeting
+    reports: list[ReportRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MeetingReflections:
+    """The reviews (回顾小结) of one meeting: averages and the improvements suggested."""
+
+    number: int
+    title: str
+    count: int
+    quality: str  # average of 1–5, one decimal
+    own_part: str
+    improvements: list[tuple[str, str]] = field(default_factory=list)  # (name, text)
+
+
+@dataclass(frozen=True)
+class LessonRecord:
+    text: str
+    group: str  # a group's name, or empty for the whole class
+    author: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class StageLessons:
+    number: int
+    title: str
+    lessons: list[LessonRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    outcome_key: str  # adopt | revise | reject
+    outcome: str  # translated
+    proposal: str
+    reasons: str
+    conditions: str
+    at: datetime | None
+    meeting: str = ""  # "Meeting 3" (translated), or empty
+
+
+@dataclass(frozen=True)
+class GroupDecisions:
+    number: int
+    name: str
+    decisions: list[DecisionRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TraceLine:
+    """One step of a group's chain from the key problem to the lessons, depth-first."""
+
+    level: int
+    kind: str  # problem | goal | strategy | action | status | report | lesson | unlinked
+    label: str  # translated ("Goal")
+    text: str  # typed text
+    detail: str = ""  # translated facts, may hold typed text (owner, note, problems)
+    decided: bool = False
+
+
+@dataclass(frozen=True)
+class GroupTrace:
+    number: int
+    name: str
+    lines: list[TraceLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class WorkshopRecord:
     code: str
     title: str
@@ -143,6 +244,13 @@ class WorkshopRecord:
     airtime: list[GroupAirtime] = field(default_factory=list)  # groups that held rounds
     questions: list[QuestionRecord] = field(default_factory=list)
     room_log: list[RoomEvent] = field(default_factory=list)
+    # Follow-up across months (stages 3–6); empty in records built by hand.
+    programme: list[StageRecord] = field(default_factory=list)
+    progress: list[MeetingReports] = field(default_factory=list)
+    reflections: list[MeetingReflections] = field(default_factory=list)
+    lessons: list[StageLessons] = field(default_factory=list)  # stages with lessons only
+    decisions: list[GroupDecisions] = field(default_factory=list)  # groups with decisions
+    trace: list[GroupTrace] = field(default_factory=list)  # groups with something to trace
 
     @property
     def member_count(self) -> int:

@@ -16,24 +16,36 @@ from ..record import (
     CanvasRecord,
     CardRecord,
     ColumnRecord,
+    DecisionRecord,
     GroupAirtime,
+    GroupDecisions,
     GroupRecord,
+    GroupTrace,
+    LessonRecord,
     MapLine,
     MeetingRecord,
+    MeetingReflections,
+    MeetingReports,
     MemberRecord,
     QuestionRecord,
+    ReportRecord,
     RoomEvent,
+    StageLessons,
+    StageRecord,
     WorkshopRecord,
 )
 from ..store import Store
 from .canvas import CanvasService
 from .meetings import STATUS_TITLES
+from .programme import OUTCOME_TITLES, ProgrammeService
+from .programme import STATUS_TITLES as STAGE_STATUS_TITLES
 from .questions import PURPOSES
 from .room import RoomService, default_agenda
 from .roomlog import LogContext, room_log
 from .roomstate import clock
 from .scoring import ScoringService
 from .speaking import SpeakingService
+from .trace import TraceService, author
 from .voting import VotingService
 
 #: Change-log rows read per query while collecting the room log.
@@ -48,7 +60,8 @@ def _local(value):
 class RecordService:
     def __init__(self, store: Store, library: Library, canvas: CanvasService,
                  scoring: ScoringService, voting: VotingService, *,
-                 room: RoomService | None = None, speaking: SpeakingService | None = None):
+                 room: RoomService | None = None, speaking: SpeakingService | None = None,
+                 programme: ProgrammeService | None = None, trace: TraceService | None = None):
         self.store = store
         self.library = library
         self.canvas = canvas
@@ -56,6 +69,8 @@ class RecordService:
         self.voting = voting
         self.room = room or RoomService(store, library)
         self.speaking = speaking or SpeakingService(store, library)
+        self.programme = programme or ProgrammeService(store, library)
+        self.trace = trace or TraceService(store, library)
 
     def _role_title(self, role: str, lang: str) -> str:
         try:
@@ -165,12 +180,19 @@ class RecordService:
             )
         group_names = {g.id: g.name for g in group_rows}
         meetings = self.store.find_meetings(ws.id)
+        titles = {m.id: (m.number, m.title) for m in meetings}
         return WorkshopRecord(code=ws.code, title=ws.title, lang=lang, created_at=_local(ws.created_at),
                               exported_at=_local(utcnow()), revision=revision, groups=groups,
                               meetings=self._meetings(meetings, members, group_names, _),
                               airtime=self._airtime(ws, group_rows, meetings, _),
                               questions=self._questions(ws, group_names, _),
-                              room_log=self._room_log(ws, revision, group_names, meetings, _))
+                              room_log=self._room_log(ws, revision, group_names, meetings, _),
+                              programme=self._programme(ws, _),
+                              progress=self._progress(ws, titles, names, group_names, texts, _),
+                              reflections=self._reflections(ws, meetings, names),
+                              lessons=self._lessons(ws, group_names, lang, _),
+                              decisions=self._decisions(ws, group_rows, titles, _),
+                              trace=self._trace(ws, group_rows, lang))
 
     # -- running the room ------------------------------------------------------------------
     def _meetings(self, meetings, members, group_names: dict, _) -> list[MeetingRecord]:
@@ -234,6 +256,82 @@ class RecordService:
                          step_title=lambda step: self.room.step_title(step, ws.lang, _))
         events = room_log(changes, self.store.find_turns(ws.id), ctx, _)
         return [replace(e, at=_local(e.at)) for e in events]
+
+    # -- follow-up across months -----------------------------------------------------------
+    def _programme(self, ws, _) -> list[StageRecord]:
+        return [StageRecord(s.number, s.key, s.title, s.status, _(STAGE_STATUS_TITLES[s.status]),
+                            s.start, s.end, s.planned_start, s.planned_end, s.produced)
+                for s in self.programme.view(ws)]
+
+    def _progress(self, ws, titles: dict, names: dict, group_names: dict, texts: dict,
+                  _) -> list[MeetingReports]:
+        """Each meeting's progress reports, member by member, with the action statuses the
+        report changed."""
+        statuses = self.trace.status_titles(ws.lang)
+        changes: dict[int, list[str]] = {}
+        for u in self.store.find_action_updates(ws.id):
+            if u.report_id:
+                after = statuses.get(u.status, u.status)
+                line = _("{action}: {before} → {after}", action=texts.get(u.card_id, "?"),
+                         before=statuses.get(u.before, u.before or "—"), after=after)
+                changes.setdefault(u.report_id, []).append(
+                    _("{change} ({note})", change=line, note=u.note) if u.note else line)
+        by_meeting: dict[int | None, list[ReportRecord]] = {}
+        for r in self.store.find_progress_reports(ws.id):
+            key = r.meeting_id if r.meeting_id in titles else None
+            by_meeting.setdefault(key, []).append(ReportRecord(
+                names.get(r.member_id, _("(left)")), group_names.get(r.group_id, ""), r.done,
+                r.problems, r.help, tuple(changes.get(r.id, ()))))
+        order = sorted(by_meeting, key=lambda k: (k is None, titles.get(k, (0,))[0]))
+        return [MeetingReports(*(titles[k] if k is not None else (None, "")), by_meeting[k])
+                for k in order]
+
+    def _reflections(self, ws, meetings, names: dict) -> list[MeetingReflections]:
+        rows = self.store.find_reflections(ws.id)
+        out = []
+        for m in meetings:
+            mine = [r for r in rows if r.meeting_id == m.id]
+            if mine:
+                out.append(MeetingReflections(
+                    m.number, m.title, len(mine),
+                    f"{sum(r.quality for r in mine) / len(mine):.1f}",
+                    f"{sum(r.own_part for r in mine) / len(mine):.1f}",
+                    [(names.get(r.member_id, "?"), r.improvement) for r in mine if r.improvement]))
+        return out
+
+    def _lessons(self, ws, group_names: dict, lang: str, _) -> list[StageLessons]:
+        lessons = self.store.find_lessons(ws.id)
+        out = []
+        for number, stage in enumerate(self.library.items("stages"), start=1):
+            mine = [x for x in lessons if x.stage == stage.key]
+            if mine:
+                out.append(StageLessons(number, stage.title(lang), [
+                    LessonRecord(x.text, group_names.get(x.group_id, ""), author(x.author, _),
+                                 _local(x.at))
+                    for x in mine]))
+        return out
+
+    def _decisions(self, ws, groups, titles: dict, _) -> list[GroupDecisions]:
+        decisions = self.store.find_decisions(ws.id)
+        out = []
+        for g in groups:
+            mine = [d for d in decisions if d.group_id == g.id]
+            if mine:
+                out.append(GroupDecisions(g.number, g.name, [
+                    DecisionRecord(d.outcome, _(OUTCOME_TITLES.get(d.outcome, d.outcome)),
+                                   d.proposal, d.reasons, d.conditions, _local(d.at),
+                                   _("Meeting {number}", number=titles[d.meeting_id][0])
+                                   if d.meeting_id in titles else "")
+                    for d in mine]))
+        return out
+
+    def _trace(self, ws, groups, lang: str) -> list[GroupTrace]:
+        out = []
+        for g in groups:
+            lines = self.trace.trace_lines(ws, g.id, lang)
+            if lines:
+                out.append(GroupTrace(g.number, g.name, lines))
+        return out
 
     def _map(self, ws, group_id: int, canvas: CanvasDef, lang: str) -> list[MapLine]:
         if not canvas.map:
