@@ -99,11 +99,13 @@ class ConsolePage:
         self.teams_holder = w.VBox([])
         self.followup_holder = w.VBox([])
         self.evaluation_holder = w.VBox([])
+        self.programme_holder = w.VBox([])
         self.tabs = wb(w.Tab(children=[overview, self.room_holder, self.people_holder,
                                        self.rounds_holder, self.facilitate_holder, self.teams_holder,
-                                       self.followup_holder, self.evaluation_holder],
+                                       self.followup_holder, self.evaluation_holder,
+                                       self.programme_holder],
                              titles=[_("Workshop"), _("Room"), _("Meeting & people"), _("Speaking"),
-                                     _("Canvases"), _("Teams"), _("Follow-up"), _("Evaluation")]), "wb-console-tabs")
+                                     _("Canvases"), _("Teams"), _("Follow-up"), _("Evaluation"), _("Programme")]), "wb-console-tabs")
         self.detail = wb(w.VBox([self.tabs]), "wb-workshop-detail")
         self.widget = wb(
             w.VBox([
@@ -175,11 +177,13 @@ class ConsolePage:
         from .evaluation import EvaluationPanel
         from .facilitate import FacilitatePanel
         from .followpanel import FollowupPanel
+        from .programme import ProgrammePanel
         from .questions import QuestionsPanel
         from .roomcontrol import RoomControls
         from .roomwatch import RoomWatch
         from .rounds import RoundsPanel
         from .teams import TeamsPanel
+        from .trace import TracePanel
 
         _ = self._
         room = RoomWatch(self.workbook, self.workshop)
@@ -191,8 +195,13 @@ class ConsolePage:
         self.names = names
         self.facilitate = FacilitatePanel(self.workbook, self.workshop, self._)
         self.teams = TeamsPanel(self.workbook, self.workshop, self._)
-        self.followup = FollowupPanel(self.workbook, room, names.get, _)
+        from .trackstrip import TrackCharts
+
+        self.followup = FollowupPanel(self.workbook, room, names.get, _,
+                                      charts=TrackCharts(self.workbook, room, _))
         self.evaluation = EvaluationPanel(self.workbook, room, _)
+        self.programme = ProgrammePanel(self.workbook, room, _)
+        self.trace = TracePanel(self.workbook, room, _)
         self.room_holder.children = [wb(w.Box([self.controls.widget, self.questions.widget]),
                                         "wb-room-tab")]
         self.people_holder.children = [self.people.widget]
@@ -201,8 +210,10 @@ class ConsolePage:
         self.teams_holder.children = [self.teams.widget]
         self.followup_holder.children = [self.followup.widget]
         self.evaluation_holder.children = [self.evaluation.widget]
+        self.programme_holder.children = [self.programme.widget, self.trace.widget]
         self.panels = [self.controls, self.questions, self.people, self.rounds,
-                       self.facilitate, self.teams, self.followup, self.evaluation]
+                       self.facilitate, self.teams, self.followup, self.evaluation,
+                       self.programme, self.trace]
 
     def _show_info(self) -> None:
         _ = self._

@@ -13,6 +13,7 @@ from .decisions import DecisionService
 from .evaluation import AssessmentService, SurveyService
 from .live import ChangeFeed
 from .meetings import MeetingService
+from .programme import ProgrammeService
 from .progress import ProgressService
 from .questions import QuestionService
 from .records import RecordService
@@ -22,6 +23,7 @@ from .scoring import ScoringService
 from .speaking import SpeakingService
 from .teams import TeamsService
 from .timer import TimerService
+from .trace import TraceService
 from .voting import VotingService
 from .workshops import WorkshopService
 
@@ -52,6 +54,8 @@ class Workbook:
     decisions: DecisionService
     surveys: SurveyService
     assessment: AssessmentService
+    programme: ProgrammeService
+    trace: TraceService
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, upgrade: bool = False,
@@ -62,6 +66,8 @@ class Workbook:
         canvas = CanvasService(store, library, settings)
         voting = VotingService(store, library)
         scoring = ScoringService(store, library)
+        programme = ProgrammeService(store, library)
+        trace = TraceService(store, library)
         return cls(
             settings=settings,
             store=store,
@@ -72,7 +78,8 @@ class Workbook:
             voting=voting,
             scoring=scoring,
             teams=TeamsService(store, library),
-            records=RecordService(store, library, canvas, scoring, voting),
+            records=RecordService(store, library, canvas, scoring, voting, programme=programme,
+                                  trace=trace),
             room=RoomService(store, library),
             meetings=MeetingService(store, library),
             timer=TimerService(store, library),
@@ -83,6 +90,8 @@ class Workbook:
             decisions=DecisionService(store, library),
             surveys=SurveyService(store, library),
             assessment=AssessmentService(store, library),
+            programme=programme,
+            trace=trace,
         )
 
     def feed(self, workshop_id: int, after: int | None = None) -> ChangeFeed:

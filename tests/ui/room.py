@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 PHONE = {"width": 420, "height": 900}
 #: The console's tabs, in order (widgets/console.py).
 CONSOLE_TABS = ("workshop", "room", "people", "speaking", "canvases", "teams", "followup",
-                "evaluation")
+                "evaluation", "programme")
 
 
 def console_tab(console, name: str):
