@@ -229,3 +229,48 @@ def test_the_room_migration_keeps_workshops_and_downgrades_and_upgrades_again(db
             assert wb.workshops.get("BBBBBB").room == {}
     finally:
         engine.dispose()
+
+
+def test_the_follow_up_migration_keeps_meetings_and_downgrades_and_upgrades_again(db_url):
+    """0003 → 0004 keeps the workshop and its meeting; the follow-up rows written after it go
+    with a downgrade to 0003, and upgrading again works."""
+    from alembic import command
+    from sqlalchemy import text
+
+    engine = make_engine(db_url)
+    try:
+        migrate.upgrade(engine, "0003")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO workshops (code, title, lang, group_count, canvases, "
+                              "options, room, is_demo, created_at) VALUES ('CCCCCC', 't', 'en', 1, "
+                              "'[\"actions\"]', '{}', '{}', false, '2026-01-01 00:00:00')"))
+            ws_id = conn.execute(text("SELECT id FROM workshops WHERE code = 'CCCCCC'")).scalar_one()
+            conn.execute(text(f"INSERT INTO groups (workshop_id, number, name) VALUES ({ws_id}, 1, 'G')"))
+            conn.execute(text("INSERT INTO meetings (workshop_id, number, kind, title, agenda, "
+                              f"created_at) VALUES ({ws_id}, 1, 'workshop', 'Before', '[]', "
+                              "'2026-01-02 00:00:00')"))
+        migrate.upgrade(engine)
+        with Workbook.open(Settings(db_url=db_url)) as wb:
+            ws = wb.workshops.get("CCCCCC")
+            assert [m.title for m in wb.meetings.meetings(ws)] == ["Before"]
+            member = wb.store.add_member("t", workshop_id=ws.id,
+                                         group_id=wb.workshops.groups(ws)[0].id, name="Ann",
+                                         token_hash=None)
+            meeting = wb.meetings.add(ws, kind="group_followup")
+            ws = wb.meetings.start(ws, meeting.id)
+            wb.progress.report(ws, member, done="Did it")
+            wb.reflection.reflect(ws, member, quality=4, own_part=4, improvement="More time")
+        cfg = migrate.alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0003")
+        tables = inspect(engine).get_table_names()
+        assert "progress_reports" not in tables and "reflections" not in tables
+        assert "meetings" in tables
+        assert migrate.upgrade(engine) == migrate.head_revision()
+        with Workbook.open(Settings(db_url=db_url)) as wb:
+            ws = wb.workshops.get("CCCCCC")
+            assert len(wb.meetings.meetings(ws)) == 2
+            assert wb.progress.reports(ws) == []
+    finally:
+        engine.dispose()
