@@ -102,12 +102,12 @@ def create_demo(workbook: Workbook, lang: str = "zh") -> Workshop:
 
 def _backdate(workbook: Workbook, ws: Workshop, clock: Clock) -> None:
     """People joined and the canvases were filled at the start, not when the demo was made:
-    topics in the first days, the rest at the first workshop (day 21)."""
+    topics on the first day, the rest at the first workshop (day 21)."""
     store = workbook.store
     store.set_times("demo", ws.id, "members", [m.id for m in store.find_members(ws.id)],
-                    joined_at=clock(2))
+                    joined_at=clock(4))
     cards = store.find_cards(ws.id)
-    for ids, day in (([c.id for c in cards if c.canvas == "topic"], 3),
+    for ids, day in (([c.id for c in cards if c.canvas == "topic"], 1),
                      ([c.id for c in cards if c.canvas != "topic"], 21)):
         store.set_times("demo", ws.id, "cards", ids, created_at=clock(day, 10),
                         updated_at=clock(day, 10))
