@@ -131,10 +131,11 @@ class FollowupPanel:
             return
         reports = self.workbook.progress.reports(ws, meeting_id)
         reported = {r.member_id for r in reports}
+        everyone = self.workbook.workshops.members(ws)
         rows = []
         for group in self.groups:
             mine = [r for r in reports if r.group_id == group.id]
-            members = [m for m in self.workbook.workshops.members(ws) if m.group_id == group.id]
+            members = [m for m in everyone if m.group_id == group.id]
             missing = [m.name for m in members if m.id not in reported]
             rows.append(f'<tr class="wb-followup-group"><th colspan="4">{esc(group.name)} · '
                         f'{esc(_("{n} of {total} have reported", n=len(mine), total=len(members)))}'
