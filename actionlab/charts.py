@@ -152,7 +152,8 @@ def _cut(source: Path, face: int, chars: list[int], family: str, targets: dict[i
 def _prune(folder: Path, keep: set[Path]) -> None:
     """Remove the oldest fonts beyond ``CACHE_LIMIT`` that nobody used for a day."""
     try:
-        files = sorted(folder.glob("*.otf"), key=lambda p: p.stat().st_mtime)
+        files = sorted([*folder.glob("*.otf"), *folder.glob("*.ttf")],
+                       key=lambda p: p.stat().st_mtime)
     except OSError:
         return
     old = time.time() - CACHE_KEEP_S
@@ -169,6 +170,13 @@ def _printable(text: str) -> str:
     path = setup_fonts()
     have = _sc_face(path)[1] | _fallback_chars()
     return "".join(ch if ord(ch) in have or ch in "\n\t" else MISSING for ch in text)
+
+
+#: Public names for the other users of the packaged font (PDF records).
+printable = _printable
+sc_face = _sc_face
+cache_dir = _cache_dir
+prune_cache = _prune
 
 
 def _tick_labels(labels: Iterable[str]) -> list[str]:

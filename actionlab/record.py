@@ -231,6 +231,89 @@ class GroupTrace:
     lines: list[TraceLine] = field(default_factory=list)
 
 
+#: What a record covers: the whole programme, one group, the minutes of one meeting, or the
+#: case write-up (stage 6) of one group or of every group.
+SCOPES = ("programme", "group", "meeting", "case")
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str = "programme"
+    group: int | None = None  # a group's number (group scope, or one group's case)
+    meeting: int | None = None  # a meeting's number (meeting scope)
+
+
+@dataclass(frozen=True)
+class Branding:
+    """An organisation's name, header line and logo, put on every export."""
+
+    name: str = ""
+    header: str = ""
+    logo: bytes | None = None  # PNG or JPEG
+    logo_type: str = "image/png"
+
+    def __bool__(self) -> bool:
+        return bool(self.name or self.header or self.logo)
+
+
+@dataclass(frozen=True)
+class ChartRecord:
+    """A chart as a picture, with the words that say what it shows."""
+
+    key: str
+    title: str
+    png: bytes
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class AgendaLine:
+    title: str
+    minutes: int | None
+    kind: str  # the step's kind (canvas, progress …)
+
+
+@dataclass(frozen=True)
+class MinutesHeader:
+    """The head of a meeting's minutes."""
+
+    number: int
+    title: str
+    kind: str  # translated title of the meeting template
+    held_on: date | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    facilitator: str
+    agenda: list[AgendaLine] = field(default_factory=list)
+    present: int = 0
+    expected: int = 0
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    text: str
+    owner: str
+    due: str
+    status: str  # translated
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """The stage-6 case write-up of one group: how its problem was worked through."""
+
+    number: int
+    name: str
+    members: tuple[str, ...]
+    topic: tuple[str, ...]  # background: the topic the group took on
+    first_stated: tuple[str, ...]  # the problem as first stated
+    restated: tuple[str, ...]  # the problem as agreed after restructuring
+    goals: tuple[str, ...]
+    strategies: tuple[str, ...]
+    actions: list[CaseAction] = field(default_factory=list)
+    results: tuple[str, ...] = ()  # decisions, actions done, reports' progress
+    lessons: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class WorkshopRecord:
     code: str
@@ -251,6 +334,13 @@ class WorkshopRecord:
     lessons: list[StageLessons] = field(default_factory=list)  # stages with lessons only
     decisions: list[GroupDecisions] = field(default_factory=list)  # groups with decisions
     trace: list[GroupTrace] = field(default_factory=list)  # groups with something to trace
+    # What the export covers and how it looks.
+    scope: Scope = field(default_factory=Scope)
+    facilitator: str = ""
+    minutes: MinutesHeader | None = None  # the meeting scope only
+    cases: list[CaseRecord] = field(default_factory=list)  # the case scope only
+    charts: list[ChartRecord] = field(default_factory=list)
+    brand: Branding = field(default_factory=Branding)
 
     @property
     def member_count(self) -> int:

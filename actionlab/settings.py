@@ -49,6 +49,10 @@ class Settings:
     default_lang: str = _opt("zh", "Language of new workshops and of pages before a workshop is chosen (zh or en).", "ACTIONLAB_LANG")
     busy_timeout_ms: int = _opt(10000, "How long SQLite waits for a lock before giving up (ms).", "ACTIONLAB_BUSY_TIMEOUT", int)
     max_card_length: int = _opt(500, "Longest text a card may hold (characters).", "ACTIONLAB_MAX_CARD", int)
+    brand_name: str = _opt("", "Organisation's name, printed on every exported record.", "ACTIONLAB_BRAND_NAME")
+    brand_header: str = _opt("", "A header line printed on every exported record (a programme's name, say).", "ACTIONLAB_BRAND_HEADER")
+    brand_logo: str = _opt("", "PNG or JPEG logo printed on every exported record (a file path).", "ACTIONLAB_BRAND_LOGO")
+    export_templates: str = _opt("", "Folder of record templates that replace the workbook's own (record.html.j2 …).", "ACTIONLAB_EXPORT_TEMPLATES")
 
     def __post_init__(self) -> None:
         if not self.db_url:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 import ipywidgets as w
 
 from actionlab.db.models import Workshop
@@ -15,6 +13,7 @@ from actionlab.settings import Settings
 from actionlab.urls import join_url, projector_url
 
 from .common import MessageLine, button, esc, guarded, html_box, wb
+from .exportpanel import ExportPanel
 from .live import LiveLoop
 from .picker import CanvasPicker
 from .projector import denied
@@ -71,19 +70,15 @@ class ConsolePage:
         # -- the chosen workshop -------------------------------------------------------
         self.info = html_box("", "wb-workshop-info")
         self.roster = html_box("", "wb-roster")
-        self.fmt = wb(w.Dropdown(options=self._formats(), value="html", layout=w.Layout(width="10em")),
-                      "wb-export-format")
-        self.export = button(_("Export record"), "wb-export-button")
-        self.export.on_click(lambda _b: self._export())
-        self.download = html_box("", "wb-export-download")
+        self.export_holder = w.VBox([])
+        self.exports = None
         overview = wb(
             w.VBox([
                 self.info,
                 html_box(f'<h3>{esc(_("Who has joined"))}</h3>'),
                 self.roster,
                 html_box(f'<h3>{esc(_("Session record"))}</h3>'),
-                w.HBox([self.fmt, self.export]),
-                self.download,
+                self.export_holder,
             ]),
             "wb-workshop-overview",
         )
@@ -120,13 +115,6 @@ class ConsolePage:
         )
         self._reload_workshops(select=params.get("code"))
 
-    @staticmethod
-    def _formats() -> list[tuple[str, str]]:
-        from actionlab.exporters import exporter_names
-
-        labels = {"md": "Markdown", "html": "HTML"}
-        return [(labels.get(n, n.upper()), n) for n in exporter_names()]
-
     def _reload_workshops(self, select: str | None = None) -> None:
         workshops = self.workbook.workshops.all()
         options = [(f"{ws.code} · {ws.title}", ws.code) for ws in reversed(workshops)]
@@ -157,7 +145,8 @@ class ConsolePage:
             return
         self.workshop = self.workbook.workshops.get(code)
         self.detail.layout.display = None
-        self.download.value = ""
+        self.exports = ExportPanel(self.workbook, self.workshop, self._)
+        self.export_holder.children = [self.exports.widget]
         self._show_info()
         self._show_roster()
         self._panels()
@@ -243,20 +232,11 @@ class ConsolePage:
             )
         self.roster.value = f'<table class="wb-roster-table">{"".join(rows)}</table>'
 
-    def _export(self) -> None:
-        rendered = guarded(self.message, self.workbook.records.render, self.workshop.code, self.fmt.value)
-        if rendered is None:
-            return
-        name, media_type, data = rendered
-        href = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
-        self.download.value = (
-            f'<a class="wb-export-link" download="{esc(name)}" href="{href}">'
-            f'{esc(self._("Download {name}", name=name))}</a>'
-        )
-
     def on_changes(self, batch: ChangeBatch) -> None:
         if batch.touches("member") or batch.touches("workshop"):
             self._show_roster()
+        if self.exports is not None and (batch.touches("meeting") or batch.touches("group")):
+            self.exports.refresh()
         if self.panels:
             self.names.on_changes(batch)
         for panel in self.panels:

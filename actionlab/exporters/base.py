@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import re
@@ -16,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..i18n import Translator, normalize_lang, translator
 from ..paths import EXPORT_TEMPLATES_DIR
-from ..record import WorkshopRecord
+from ..record import Scope, WorkshopRecord
 
 #: Format of every date shown in a record.
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -28,6 +29,19 @@ LANGUAGE_NAMES: dict[str, str] = {"zh": "简体中文", "en": "English"}
 HTML_LANGS: dict[str, str] = {"zh": "zh-CN", "en": "en"}
 
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def record_filename(code: str, scope: Scope | None, suffix: str, stem: str = "record") -> str:
+    """A download's file name, made of the workshop's code and what the file covers."""
+    safe = _UNSAFE_FILENAME.sub("_", code).strip("_") or "workshop"
+    scope = scope or Scope()
+    if scope.kind == "group" and scope.group is not None:
+        stem = f"group-{scope.group}"
+    elif scope.kind == "meeting" and scope.meeting is not None:
+        stem = f"meeting-{scope.meeting}-minutes"
+    elif scope.kind == "case":
+        stem = "case" if scope.group is None else f"case-group-{scope.group}"
+    return f"{safe}-{stem}{suffix}"
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -49,16 +63,19 @@ def make_environment(
     *,
     autoescape: bool = False,
     filters: dict[str, Callable[..., Any]] | None = None,
+    templates: str | os.PathLike[str] | None = None,
 ) -> Environment:
     """A Jinja environment over ``templates/export`` for one record language.
 
     Undefined names fail loudly, block tags leave no blank lines, the translator is the
     global ``_`` (``{{ _("Members") }}``), and the ``datetime`` / ``isodatetime`` filters
     format dates. ``autoescape`` is for HTML-like formats; ``filters`` adds format-specific
-    ones (``md_escape`` …).
+    ones (``md_escape`` …). A template in the ``templates`` folder (an organisation's
+    override, see docs/records.md) is used before the workbook's own of the same name.
     """
+    folders = [str(templates)] if templates else []
     env = Environment(
-        loader=FileSystemLoader(str(EXPORT_TEMPLATES_DIR)),
+        loader=FileSystemLoader([*folders, str(EXPORT_TEMPLATES_DIR)]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -67,16 +84,38 @@ def make_environment(
     )
     env.filters["datetime"] = format_datetime
     env.filters["isodatetime"] = iso_datetime
+    env.filters["png_uri"] = data_uri
     if filters:
         env.filters.update(filters)
     env.globals["_"] = _
     return env
 
 
+def kind_title(record: WorkshopRecord, _: Translator) -> str:
+    """What the document is, in words (the kicker above the title)."""
+    scope = record.scope
+    if scope.kind == "meeting" and record.minutes is not None:
+        return _("Minutes of meeting {number}", number=record.minutes.number)
+    if scope.kind == "group":
+        return _("Record of group {number}", number=scope.group)
+    if scope.kind == "case":
+        return _("Case write-up")
+    return _("Action Learning workshop record")
+
+
+def data_uri(data: bytes | None, media_type: str = "image/png") -> str:
+    """A picture inside the page itself (no file, no network)."""
+    if not data:
+        return ""
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
 def template_context(record: WorkshopRecord) -> dict[str, Any]:
     """Names every record template may use besides ``record`` itself."""
     lang = normalize_lang(record.lang)
     return {
+        "kind": kind_title(record, translator(lang)),
+        "logo_uri": data_uri(record.brand.logo, record.brand.logo_type),
         "record": record,
         "lang": lang,
         "language_name": LANGUAGE_NAMES.get(lang, lang),
@@ -97,6 +136,10 @@ class Exporter(ABC):
     suffix: ClassVar[str]
     media_type: ClassVar[str]
 
+    def __init__(self, templates: str | os.PathLike[str] | None = None):
+        #: A folder whose templates override the workbook's own (template formats only).
+        self.templates = templates
+
     @abstractmethod
     def render(self, record: WorkshopRecord) -> str | bytes:
         """The whole file's content."""
@@ -105,9 +148,9 @@ class Exporter(ABC):
         return translator(record.lang)
 
     def filename(self, record: WorkshopRecord) -> str:
-        """``<code>-record<suffix>``; a join code is made safe for a file name first."""
-        code = _UNSAFE_FILENAME.sub("_", record.code).strip("_") or "workshop"
-        return f"{code}-record{self.suffix}"
+        """``<code>-record<suffix>`` (or ``-group-2``, ``-meeting-3-minutes``, ``-case`` for a
+        scoped record); a join code is made safe for a file name first."""
+        return record_filename(record.code, record.scope, self.suffix)
 
     def export(self, record: WorkshopRecord, path: str | os.PathLike[str]) -> Path:
         """Write the record to ``path`` (or into it, when it is a directory); return the file.
@@ -122,11 +165,11 @@ class Exporter(ABC):
         content = self.render(record)
         data = content.encode("utf-8") if isinstance(content, str) else content
         target.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(target, data)
+        atomic_write(target, data)
         return target
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
+def atomic_write(target: Path, data: bytes) -> None:
     try:
         mode = target.stat().st_mode & 0o777
     except FileNotFoundError:

@@ -15,5 +15,6 @@ class HtmlExporter(Exporter):
     template = "record.html.j2"
 
     def render(self, record: WorkshopRecord) -> str:
-        env = make_environment(self.translator(record), autoescape=True)
+        env = make_environment(self.translator(record), autoescape=True,
+                               templates=self.templates)
         return env.get_template(self.template).render(template_context(record))

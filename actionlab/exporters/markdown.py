@@ -17,6 +17,7 @@ class MarkdownExporter(Exporter):
 
     def render(self, record: WorkshopRecord) -> str:
         env = make_environment(
-            self.translator(record), autoescape=False, filters={"md_escape": md_escape}
+            self.translator(record), autoescape=False, filters={"md_escape": md_escape},
+            templates=self.templates,
         )
         return env.get_template(self.template).render(template_context(record))

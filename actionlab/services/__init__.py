@@ -79,7 +79,7 @@ class Workbook:
             scoring=scoring,
             teams=TeamsService(store, library),
             records=RecordService(store, library, canvas, scoring, voting, programme=programme,
-                                  trace=trace),
+                                  trace=trace, settings=settings),
             room=RoomService(store, library),
             meetings=MeetingService(store, library),
             timer=TimerService(store, library),

@@ -1,0 +1,58 @@
+"""The charts that go into a session record, as PNG pictures with their titles.
+
+Whole programme: every action against its due date and each group's share of actions done,
+meeting by meeting. One group, or a case write-up: the same for that group. Minutes of a
+meeting: the votes on each canvas the meeting worked on, per group, and the share of actions
+done. Facilitator side only (pandas and matplotlib).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import frames, trackcharts
+from .charts import vote_bars
+from .i18n import translator
+from .record import ChartRecord, WorkshopRecord
+
+TABLES = ("groups", "members", "actions", "action_updates", "meetings")
+
+
+def _tracking(store, library, ws, group_ids, _) -> tuple[pd.DataFrame, pd.DataFrame]:
+    data = frames.workshop_frames(store, ws, tables=TABLES, library=library)
+    if group_ids is not None:
+        data = {name: (frame[frame["group_id"].isin(group_ids)] if "group_id" in frame else frame)
+                for name, frame in data.items()}
+    return frames.action_timeline(data), frames.progress_trend(data)
+
+
+def record_charts(store, library, voting, ws, record: WorkshopRecord, *,
+                  group_ids: list[int] | None = None, meeting=None) -> list[ChartRecord]:
+    """The charts for ``record`` (its scope decides which); none for empty data."""
+    _ = translator(ws.lang)
+    out: list[ChartRecord] = []
+    timeline, trend = _tracking(store, library, ws, group_ids, _)
+    if meeting is not None:
+        groups = {g.number: g.id for g in store.find_groups(ws.id)}
+        for group in record.groups:
+            for canvas in group.canvases:
+                counts = voting.tally(ws, groups[group.number], canvas.key).counts
+                rows = [(c.id, c.text, c.column, counts.get(c.id, 0))
+                        for col in canvas.columns for c in col.cards]
+                if not any(n for *_x, n in rows):
+                    continue
+                votes = pd.DataFrame(rows, columns=["card_id", "text", "column", "votes"])
+                votes = votes.sort_values("votes", ascending=False, kind="stable")
+                title = _("Votes: {canvas} — {group}", canvas=canvas.title, group=group.name)
+                labels = {c.key: c.title for c in canvas.columns}
+                out.append(ChartRecord(f"votes-{group.number}-{canvas.key}", title,
+                                       vote_bars(votes, ws.lang, column_labels=labels,
+                                                 title=title)))
+    elif len(timeline):
+        title = _("Actions against their due dates")
+        out.append(ChartRecord("timeline", title,
+                               trackcharts.timeline_chart(timeline, ws.lang, title=title)))
+    if record.scope.kind != "case" and len(trend):
+        title = _("Share of actions done, meeting by meeting")
+        out.append(ChartRecord("trend", title, trackcharts.trend_chart(trend, ws.lang, title=title)))
+    return out
