@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timezone
@@ -575,7 +576,7 @@ class RecordService:
 
         name, _media, data = self.render(code, fmt, scope, progress=progress)
         target = Path(out)
-        if target.is_dir():
+        if target.is_dir() or str(out).endswith(("/", os.sep)):  # "out/" names a folder
             target = target / name
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(target, data)
