@@ -81,6 +81,27 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from .backup import restore
+
+    _ = translator(args.lang)
+    path = Path(args.path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"actionlab: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    with _workbook(args, upgrade=True) as wb:
+        try:
+            ws = restore(wb.store, data, new_code=args.as_new)
+        except InvalidInput as exc:
+            print(f"actionlab: {exc.translated(_)}", file=sys.stderr)
+            return 2
+    print(ws.code)
+    print(_("Workshop imported: {title} ({code})", title=ws.title, code=ws.code), file=sys.stderr)
+    return 0
+
+
 def cmd_roster_import(args) -> int:
     _ = translator(args.lang)
     path = Path(args.file)
@@ -174,6 +195,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=exporter_names(), help="file format")
     p.add_argument("--out", required=True, metavar="PATH", help="file (or folder) to write")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import", help="restore a workshop from a JSON backup",
+                       description="Restore a workshop from a JSON backup (actionlab export "
+                       "--format json) into the store and print its join code. A damaged file, "
+                       "one from a newer actionlab or a join code already in the store imports "
+                       "nothing and exits 2; --as-new imports a copy under a new code.")
+    _db_option(p)
+    p.add_argument("--as-new", action="store_true",
+                   help="import a copy under a new join code (participants' links stay with "
+                   "the original when both are in this store)")
+    p.add_argument("--lang", choices=sorted(LANGS), default="en", help="language of the messages")
+    p.add_argument("path", metavar="PATH", help="the backup file (.json)")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("roster", help="roster commands (stage 2: form the teams)")
     rsub = p.add_subparsers(dest="roster_command", required=True, metavar="ACTION")

@@ -837,3 +837,89 @@ class Store:
     def find_facilitator_key_hashes(self) -> list[str]:
         with self.read() as s:
             return list(s.scalars(select(FacilitatorKey.key_hash)))
+
+    # -- backup and restore (see actionlab.backup) ----------------------------------------
+    def find_workshop_rows(self, workshop_id: int, tables: list[str]) -> dict[str, list]:
+        """The rows of ``tables`` that belong to one workshop (``"workshops"``: its own row),
+        each table in primary-key order (the change log in revision order), all read in one
+        consistent snapshot: what a full backup holds."""
+        with self.read() as s:
+            if s.get_bind().dialect.name == "postgresql":
+                s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            found = {}
+            for table in tables:
+                model = table_model(table)
+                if model is Workshop:
+                    query = select(Workshop).where(Workshop.id == workshop_id)
+                elif model is Attendance:
+                    query = select(Attendance).where(Attendance.meeting_id.in_(
+                        select(Meeting.id).where(Meeting.workshop_id == workshop_id)))
+                else:
+                    query = select(model).where(model.workshop_id == workshop_id)
+                found[table] = list(s.scalars(query.order_by(*model.__table__.primary_key.columns)))
+        return found
+
+    def restore(self, actor: str, fill: Callable[[RowWriter], Any]) -> Any:
+        """Run ``fill`` with a :class:`RowWriter` in one write transaction and return what it
+        returns: every row it writes is kept, or (on any error) none."""
+        from sqlalchemy.exc import DataError
+
+        try:
+            with self.write(actor) as tx:
+                return fill(RowWriter(tx))
+        except DataError as exc:
+            raise StoreError(f"the database refused a value: {exc.orig}") from exc
+
+
+def table_model(table: str):
+    """The model class of a table name."""
+    for mapper in Base.registry.mappers:
+        if mapper.class_.__tablename__ == table:
+            return mapper.class_
+    raise StoreError(f"no table {table!r}")
+
+
+class RowWriter:
+    """Writes rows as given, inside one transaction of :meth:`Store.restore`: the database
+    hands out the ids, only the schema's own constraints are checked, and no change-log row
+    is added besides the ones given to :meth:`add_changes` or :meth:`log`."""
+
+    def __init__(self, tx: WriteTx):
+        self.tx = tx
+
+    def insert(self, table: str, rows: list[dict]) -> list[int]:
+        """Insert ``rows`` (column → value) in order; returns their new ids in that order."""
+        model = table_model(table)
+        objs = [model(**row) for row in rows]
+        self.tx.session.add_all(objs)
+        self.tx.session.flush()
+        return [obj.id for obj in objs]
+
+    def update(self, table: str, rows: list[dict]) -> None:
+        """Set columns of existing rows, each given with its ``id``."""
+        if rows:
+            self.tx.session.execute(update(table_model(table)), rows)
+
+    def taken(self, table: str, column: str, values) -> set:
+        """Which of ``values`` ``column`` already holds (a join code, a link's hash)."""
+        values = [v for v in values if v is not None]
+        if not values:
+            return set()
+        col = getattr(table_model(table), column)
+        return set(self.tx.session.scalars(select(col).where(col.in_(values))))
+
+    def add_changes(self, rows: list[dict]) -> None:
+        """Change-log rows as they were (actor, time, payload …), given the next revisions."""
+        if not rows:
+            return
+        last = self.tx.session.execute(
+            update(RevisionCounter).where(RevisionCounter.id == 1)
+            .values(value=RevisionCounter.value + len(rows)).returning(RevisionCounter.value)
+        ).scalar_one()
+        self.tx.session.add_all(Change(revision=last - len(rows) + 1 + i, **row)
+                                for i, row in enumerate(rows))
+        self.tx.session.flush()
+
+    def log(self, action: str, entity: str, **kwargs) -> None:
+        """One change row by the transaction's actor, written at commit (see WriteTx.log)."""
+        self.tx.log(action, entity, **kwargs)
