@@ -165,11 +165,18 @@ def _prune(folder: Path, keep: set[Path]) -> None:
             pass
 
 
+@cache
+def _known_chars() -> frozenset[int]:
+    """Code points that Noto Sans CJK SC or DejaVu Sans has, and the line breaks."""
+    return _sc_face(setup_fonts())[1] | _fallback_chars() | {ord("\n"), ord("\t")}
+
+
 def _printable(text: str) -> str:
     """``text`` with characters that no chart font has replaced by a box."""
-    path = setup_fonts()
-    have = _sc_face(path)[1] | _fallback_chars()
-    return "".join(ch if ord(ch) in have or ch in "\n\t" else MISSING for ch in text)
+    have = _known_chars()
+    if all(ord(ch) in have for ch in text):
+        return text
+    return "".join(ch if ord(ch) in have else MISSING for ch in text)
 
 
 #: Public names for the other users of the packaged font (PDF records).

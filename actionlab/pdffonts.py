@@ -33,9 +33,16 @@ def fallback_font() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 
 
+def needs_fallback(text: str) -> bool:
+    """Whether ``text`` has characters that only the fallback font has."""
+    _face, have = charts.sc_face(charts.setup_fonts())
+    return any(ord(ch) not in have for ch in set(text) - {"\n", "\t"})
+
+
 def printable(text: str) -> str:
-    """``text`` with characters that neither PDF font has replaced by a box."""
-    return charts.printable(text)
+    """``text`` with characters that neither PDF font has replaced by a box (a tab by
+    spaces)."""
+    return charts.printable(text.replace("\t", "    "))
 
 
 def pdf_fonts(texts: Iterable[str]) -> dict[str, Path]:

@@ -8,6 +8,9 @@ done. Facilitator side only (pandas and matplotlib).
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+
 import pandas as pd
 
 from . import frames, trackcharts
@@ -16,6 +19,23 @@ from .i18n import translator
 from .record import ChartRecord, WorkshopRecord
 
 TABLES = ("groups", "members", "actions", "action_updates", "meetings")
+#: Charts drawn lately, by what they show: exporting the same record in several formats
+#: draws each chart once.
+_drawn: OrderedDict[str, bytes] = OrderedDict()
+_DRAWN_LIMIT = 32
+
+
+def _cached(kind: str, frame: pd.DataFrame, draw, *args, **kwargs) -> bytes:
+    key = hashlib.sha256(repr((kind, frame.to_json(orient="split", date_format="iso"), args,
+                               sorted(kwargs.items()))).encode()).hexdigest()
+    if key in _drawn:
+        _drawn.move_to_end(key)
+        return _drawn[key]
+    png = draw(frame, *args, **kwargs)
+    _drawn[key] = png
+    while len(_drawn) > _DRAWN_LIMIT:
+        _drawn.popitem(last=False)
+    return png
 
 
 def _tracking(store, library, ws, group_ids, _) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -46,13 +66,15 @@ def record_charts(store, library, voting, ws, record: WorkshopRecord, *,
                 title = _("Votes: {canvas} — {group}", canvas=canvas.title, group=group.name)
                 labels = {c.key: c.title for c in canvas.columns}
                 out.append(ChartRecord(f"votes-{group.number}-{canvas.key}", title,
-                                       vote_bars(votes, ws.lang, column_labels=labels,
-                                                 title=title)))
+                                       _cached("votes", votes, vote_bars, ws.lang,
+                                               column_labels=labels, title=title)))
     elif len(timeline):
         title = _("Actions against their due dates")
         out.append(ChartRecord("timeline", title,
-                               trackcharts.timeline_chart(timeline, ws.lang, title=title)))
+                               _cached("timeline", timeline, trackcharts.timeline_chart,
+                                       ws.lang, title=title)))
     if record.scope.kind != "case" and len(trend):
         title = _("Share of actions done, meeting by meeting")
-        out.append(ChartRecord("trend", title, trackcharts.trend_chart(trend, ws.lang, title=title)))
+        out.append(ChartRecord("trend", title, _cached("trend", trend, trackcharts.trend_chart,
+                                                       ws.lang, title=title)))
     return out

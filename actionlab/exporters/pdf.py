@@ -16,7 +16,7 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
-from ..pdffonts import fallback_font, pdf_fonts, printable
+from ..pdffonts import fallback_font, needs_fallback, pdf_fonts, printable
 from .document import (
     Bullets,
     Document,
@@ -88,11 +88,13 @@ class PdfWriter:
         self.wrap = WrapMode.CHAR if d.lang == "zh" else WrapMode.WORD
         self.colon = "：" if d.lang == "zh" else ": "
         pdf = _Pdf(d)
-        fonts = pdf_fonts([d.text(), "0123456789/ ·…✔—"])
+        text = d.text()
+        fonts = pdf_fonts([text, "0123456789/ ·…✔—"])
         for style, path in fonts.items():
             pdf.add_font(FONT, style, str(path))
-        pdf.add_font(FALLBACK, "", str(fallback_font()))
-        pdf.set_fallback_fonts([FALLBACK], exact_match=False)
+        if needs_fallback(text):  # Arabic, Hebrew, symbols: loading it costs a little
+            pdf.add_font(FALLBACK, "", str(fallback_font()))
+            pdf.set_fallback_fonts([FALLBACK], exact_match=False)
         pdf.set_title(d.title)
         pdf.set_subject(d.kind)
         pdf.set_author(d.brand_name or "actionlab")
