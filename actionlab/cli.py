@@ -75,10 +75,38 @@ def cmd_list(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from .record import Scope
+
+    if args.group is not None and args.meeting is not None:
+        print("actionlab: give --group or --meeting, not both", file=sys.stderr)
+        return 2
+    if args.case:
+        scope = Scope("case", group=args.group)
+    elif args.meeting is not None:
+        scope = Scope("meeting", meeting=args.meeting)
+    elif args.group is not None:
+        scope = Scope("group", group=args.group)
+    else:
+        scope = Scope()
+
+    def progress(fraction: float, label: str) -> None:
+        if args.progress:
+            print(f"{fraction:4.0%} {label}", file=sys.stderr, flush=True)
+
     with _workbook(args) as wb:
-        path = wb.records.export(args.workshop.upper(), args.format, Path(args.out))
+        path = wb.records.export(args.workshop.upper(), args.format, args.out, scope,
+                                 progress=progress)
     print(path)
     return 0
+
+
+def _read(path: Path) -> bytes | None:
+    """A file's bytes, or None after saying on stderr why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        print(f"actionlab: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return None
 
 
 def cmd_import(args) -> int:
@@ -86,10 +114,8 @@ def cmd_import(args) -> int:
 
     _ = translator(args.lang)
     path = Path(args.path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        print(f"actionlab: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+    data = _read(path)
+    if data is None:
         return 2
     with _workbook(args, upgrade=True) as wb:
         try:
@@ -105,10 +131,8 @@ def cmd_import(args) -> int:
 def cmd_roster_import(args) -> int:
     _ = translator(args.lang)
     path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        print(f"actionlab: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+    data = _read(path)
+    if data is None:
         return 2
     with _workbook(args) as wb:
         workshop = wb.workshops.get(args.workshop)
@@ -156,7 +180,7 @@ def cmd_db_current(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .exporters import exporter_names
+    from .exporters import format_names
 
     parser = argparse.ArgumentParser(
         prog="actionlab",
@@ -189,11 +213,23 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(p)
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("export", help="export a workshop's record to a file")
+    p = sub.add_parser("export", help="export a workshop's record, tables or backup to a file",
+                       description="Export a workshop: the record of the whole programme, of one "
+                       "group (--group), the minutes of one meeting (--meeting) or the case "
+                       "write-up (--case), as Markdown, HTML, Word or PDF; its tables as Excel; "
+                       "or everything as a JSON backup.")
     _db_option(p)
     p.add_argument("--workshop", required=True, metavar="CODE", help="join code of the workshop")
-    p.add_argument("--format", required=True, choices=exporter_names(), help="file format")
+    p.add_argument("--format", required=True, choices=format_names(),
+                   help="file format: a record (md, html, docx, pdf), the tables (xlsx) or a "
+                   "full backup (json, for actionlab import)")
     p.add_argument("--out", required=True, metavar="PATH", help="file (or folder) to write")
+    p.add_argument("--group", type=int, metavar="N",
+                   help="only group N (its members, canvases, reports, decisions …)")
+    p.add_argument("--meeting", type=int, metavar="N", help="the minutes of meeting N")
+    p.add_argument("--case", action="store_true",
+                   help="the case write-up (stage 6): every group, or the one given by --group")
+    p.add_argument("--progress", action="store_true", help="print the steps on stderr")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("import", help="restore a workshop from a JSON backup",

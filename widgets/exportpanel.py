@@ -13,13 +13,15 @@ import base64
 
 import ipywidgets as w
 
+from actionlab.i18n import N_
 from actionlab.record import Scope
 from actionlab.services import Workbook
 
 from .common import MessageLine, button, esc, guarded, html_box, wb
 
-SCOPES = (("programme", "The whole programme"), ("group", "One group"),
-          ("meeting", "Minutes of one meeting"), ("case", "Case write-up (stage 6)"))
+SCOPES = (("programme", N_("The whole programme")), ("group", N_("One group")),
+          ("meeting", N_("Minutes of one meeting")), ("case", N_("Case write-up (stage 6)")))
+JSON_NOTE = N_("The JSON backup always holds the whole workshop, for a restore with actionlab import.")
 
 
 class ExportPanel:
@@ -95,8 +97,7 @@ class ExportPanel:
             self.group.options = [(t, v) for t, v in self.group.options if v != 0]
         if self.group.value is None and self.group.options:
             self.group.value = self.group.options[0][1]
-        notes = {"json": _("The JSON backup always holds the whole workshop, for a restore "
-                           "with actionlab import."),
+        notes = {"json": _(JSON_NOTE),
                  "xlsx": _("One sheet per table, for sorting and counting in Excel.")}
         note = notes.get(self.fmt.value, "")
         self.hint.value = f'<span class="wb-hint">{esc(note)}</span>' if note else ""

@@ -228,9 +228,9 @@ def test_every_format_of_every_scope_opens(demo, scope, tmp_path):
     for fmt in format_names():
         if scope.kind == "case" and fmt == "xlsx":
             continue
-        steps = []
+        steps: list[float] = []
         name, media, data = wb.records.render(ws.code, fmt, scope,
-                                              progress=lambda f, label: steps.append(f))
+                                              progress=lambda f, _label, s=steps: s.append(f))
         assert data and media and name.startswith(ws.code)
         assert steps[-1] == 1.0 and steps == sorted(steps)
         if fmt == "pdf":
