@@ -60,7 +60,7 @@ test: system-deps install ## All tests: unit, integration (CLI, exporters, Postg
 
 check: install ## Lint and unit tests (under a minute)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
-	$(PYTHON) -m pytest -q tests/unit
+	$(PYTHON) -m pytest -q -m "not slow" tests/unit
 
 lint: install ## ruff check
 	$(VENV)/bin/ruff check $(LINT_PATHS)
@@ -77,5 +77,8 @@ clean: ## Remove build artefacts and caches (keeps $(VENV))
 distclean: clean ## clean, and remove $(VENV) too
 	rm -rf $(VENV)
 
-bench: install ## Store benchmarks (poll and write latency against their targets)
-	$(PYTHON) bench/bench_store.py
+bench: install ## Benchmarks: store (poll and write latency), exports (time and memory per format)
+	@status=0; \
+	$(PYTHON) bench/bench_store.py || status=1; \
+	$(PYTHON) bench/bench_export.py || status=1; \
+	exit $$status

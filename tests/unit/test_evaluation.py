@@ -279,6 +279,7 @@ def test_evaluation_panel_runs_the_survey_and_the_assessment(ev, quick_chart):
     assert "No survey is open" in panel.status.value
 
 
+@pytest.mark.slow  # draws real charts / renders a page: `make test` runs it
 def test_satisfaction_chart_is_a_png_with_a_no_data_picture(ev):
     from actionlab.evalcharts import satisfaction_bars
 

@@ -112,6 +112,7 @@ def test_markdown_shows_the_follow_up_with_typed_text_escaped(wb, clock, lang):
     assert f"\n- {_('Not linked to the chain')}\n" in md
 
 
+@pytest.mark.slow  # draws the record's charts: `make test` runs it
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_html_shows_the_follow_up_with_typed_text_escaped(wb, clock, lang):
     built = build_programme(wb, clock, lang)

@@ -302,6 +302,7 @@ def png_size(data: bytes) -> tuple[int, int]:
         return image.size
 
 
+@pytest.mark.slow  # draws real charts / renders a page: `make test` runs it
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_tracking_charts_are_pngs(frames, lang):
     timeline = timeline_chart(fr.action_timeline(frames, day(35)), lang)

@@ -173,6 +173,7 @@ def test_markdown_shows_the_room_with_typed_texts_escaped(wb, clock, lang):
     assert "<script" not in md and "<b>" not in md
 
 
+@pytest.mark.slow  # renders a page / draws charts: `make test` runs it
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_html_shows_the_room_with_typed_texts_escaped(wb, clock, lang):
     ws, groups, _people, _key = run_a_meeting(wb, clock, lang)

@@ -261,6 +261,7 @@ def external_resources(html: str) -> list[str]:
     ]
 
 
+@pytest.mark.slow  # draws real charts / renders a page: `make test` runs it
 def test_rendered_page_is_self_contained(monkeypatch: pytest.MonkeyPatch) -> None:
     html = render_page("actionlab", monkeypatch)
     assert external_resources(html) == []
@@ -271,6 +272,7 @@ def test_rendered_page_is_self_contained(monkeypatch: pytest.MonkeyPatch) -> Non
     assert "行动学习" in html_lib.unescape(html)  # the cells are there too
 
 
+@pytest.mark.slow  # renders a page / draws charts: `make test` runs it
 def test_plain_lab_page_is_not(monkeypatch: pytest.MonkeyPatch) -> None:
     html = render_page("lab", monkeypatch)
     assert any("cdn.jsdelivr.net" in tag for tag in external_resources(html))
