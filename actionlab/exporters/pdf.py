@@ -4,17 +4,18 @@ row on each page; charts as pictures; the organisation's name, header line and l
 page, page numbers at the foot.
 
 Characters that neither Noto Sans CJK SC nor the DejaVu Sans fallback has (colour emoji …) are
-shown as a box; the Word, HTML and Markdown records keep them.
+shown as a box; the Word, HTML and Markdown records keep them. A table cell too long for
+a page is cut there (with "…"); the other formats keep it whole.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 
 from fpdf import FPDF
-from fpdf.enums import WrapMode, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.enums import XPos, YPos
 
 from ..pdffonts import fallback_font, needs_fallback, pdf_fonts, printable
 from .document import (
@@ -37,13 +38,9 @@ AGREED = (30, 123, 74)
 SOFT = (232, 240, 247)
 HEADING_SIZES = {1: 15, 2: 12.5, 3: 11}
 BODY = 10
-#: A table cell longer than this is cut in the PDF (a row must fit on one page); the other
-#: formats keep the whole text.
-CELL_LIMIT = 1200
-
-
-def _cut(text: str, limit: int = CELL_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+#: Break opportunities: a run of spaces, a run of Latin letters and digits (a word), or any
+#: other single character (each CJK character may start a new line).
+_TOKENS = re.compile(r"\s+|[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+|.", re.S)
 
 
 class _Pdf(FPDF):
@@ -85,7 +82,7 @@ class PdfWriter:
         self.created = created
 
     def render(self, d: Document) -> bytes:
-        self.wrap = WrapMode.CHAR if d.lang == "zh" else WrapMode.WORD
+        self._widths: dict[tuple[str, str], float] = {}
         self.colon = "：" if d.lang == "zh" else ": "
         pdf = _Pdf(d)
         text = d.text()
@@ -113,15 +110,72 @@ class PdfWriter:
         self._text(d.footer, 8, "", MUTED)
         return bytes(pdf.output())
 
+    # -- text layout ------------------------------------------------------------------------
+    # fpdf2's multi_cell measures every character many times over; a record has hundreds of
+    # paragraphs, so lines are broken here with each character's width measured once.
+    def _width(self, ch: str, style: str) -> float:
+        """Width of ``ch`` at size 1 (mm) in the body font."""
+        key = (ch, style)
+        width = self._widths.get(key)
+        if width is None:
+            pdf = self.pdf
+            size, font_style = pdf.font_size_pt, pdf.font_style
+            pdf.set_font(FONT, style, 1)
+            try:
+                width = pdf.get_string_width(ch)
+            except Exception:  # noqa: BLE001 - a character no font has: one em
+                width = 0.0
+            width = width or 1.0 * 0.3528
+            pdf.set_font(FONT, font_style, size)
+            self._widths[key] = width
+        return width
+
+    def wrap(self, text: str, width: float, size: float, style: str = "") -> list[str]:
+        """``text`` broken into lines no wider than ``width`` mm at ``size`` pt: at spaces
+        between words, anywhere between CJK characters, inside a word only when it is longer
+        than a line."""
+        out: list[str] = []
+        limit = width / size
+        for paragraph in text.split("\n"):
+            line, used = "", 0.0
+            for token in _TOKENS.findall(paragraph):
+                w = sum(self._width(ch, style) for ch in token)
+                if used + w <= limit:
+                    line, used = line + token, used + w
+                    continue
+                if token.isspace():
+                    out.append(line.rstrip())
+                    line, used = "", 0.0
+                    continue
+                if line.strip():
+                    out.append(line.rstrip())
+                line, used = "", 0.0
+                for ch in token:  # a word longer than a line, or one CJK character
+                    cw = self._width(ch, style)
+                    if used + cw > limit and line:
+                        out.append(line)
+                        line, used = "", 0.0
+                    line, used = line + ch, used + cw
+            out.append(line.rstrip())
+        return out
+
+    def _lines(self, lines: list[str], x: float, width: float, height: float) -> None:
+        pdf = self.pdf
+        for line in lines:
+            if pdf.get_y() + height > pdf.page_break_trigger:
+                pdf.add_page()
+            pdf.set_x(x)
+            pdf.cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
     # -- blocks ---------------------------------------------------------------------------
     def _text(self, text: str, size: float, style: str = "", colour=INK, gap: float = 1.0,
               indent: float = 0) -> None:
         pdf = self.pdf
         pdf.set_font(FONT, style, size)
         pdf.set_text_color(*colour)
-        pdf.set_x(pdf.l_margin + indent)
-        pdf.multi_cell(pdf.epw - indent, size * 0.5, printable(text), align="L",
-                       wrapmode=self.wrap, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        width = pdf.epw - indent
+        self._lines(self.wrap(printable(text), width, size, style), pdf.l_margin + indent,
+                    width, size * 0.5)
         if gap:
             pdf.ln(gap)
 
@@ -144,11 +198,15 @@ class PdfWriter:
                 pdf.set_text_color(*MUTED)
                 label_text = printable(label + self.colon)
                 width = min(pdf.get_string_width(label_text) + 1, pdf.epw * 0.4)
+                if pdf.get_y() + BODY * 0.5 > pdf.page_break_trigger:
+                    pdf.add_page()
+                y = pdf.get_y()
                 pdf.cell(width, BODY * 0.5, label_text)
                 pdf.set_font(FONT, "", BODY)
                 pdf.set_text_color(*INK)
-                pdf.multi_cell(pdf.epw - width, BODY * 0.5, printable(value), align="L",
-                               wrapmode=self.wrap, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                pdf.set_y(y)
+                self._lines(self.wrap(printable(value), pdf.epw - width, BODY), pdf.l_margin + width,
+                            pdf.epw - width, BODY * 0.5)
             pdf.ln(1.5)
         elif isinstance(block, Table):
             self._table(block)
@@ -165,21 +223,42 @@ class PdfWriter:
             self._text(block.caption, 8.5, "", MUTED, gap=2)
 
     def _table(self, block: Table) -> None:
+        """A table drawn row by row: cells wrapped like paragraphs, the header row again at the
+        top of each page, and a cell cut (with "…") where its row would not fit on a page."""
         pdf = self.pdf
-        pdf.set_font(FONT, "", 9)
-        pdf.set_text_color(*INK)
-        pdf.set_draw_color(200, 206, 214)
+        size, pad, lh = 9, 1.2, 4.4
         widths = block.widths or (1,) * len(block.header)
-        with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.6,
-                       headings_style=FontFace(emphasis="BOLD", color=ACCENT, fill_color=SOFT),
-                       wrapmode=self.wrap, padding=1.2, repeat_headings=1) as table:
-            row = table.row()
-            for text in block.header:
-                row.cell(printable(text))
-            for values in block.rows:
-                row = table.row()
-                for text in values:
-                    row.cell(printable(_cut(text)))
+        total = sum(widths)
+        cols = [pdf.epw * w / total for w in widths]
+        most = int((pdf.page_break_trigger - pdf.t_margin - 30) / lh)  # lines a row may have
+
+        def layout(values, style):
+            cells = [self.wrap(printable(v), c - 2 * pad, size, style) for v, c in zip(values, cols, strict=True)]
+            return [cell if len(cell) <= most else [*cell[: most - 1], "…"] for cell in cells]
+
+        def draw(cells, header: bool) -> None:
+            height = max(len(c) for c in cells) * lh + 2 * pad
+            if pdf.get_y() + height > pdf.page_break_trigger:
+                pdf.add_page()
+                if not header:
+                    draw(head, True)
+            x, y = pdf.l_margin, pdf.get_y()
+            pdf.set_draw_color(200, 206, 214)
+            pdf.set_fill_color(*SOFT)
+            pdf.set_font(FONT, "B" if header else "", size)
+            pdf.set_text_color(*(ACCENT if header else INK))
+            for lines, width in zip(cells, cols, strict=True):
+                pdf.rect(x, y, width, height, style="DF" if header else "D")
+                for i, line in enumerate(lines):
+                    pdf.set_xy(x + pad, y + pad + i * lh)
+                    pdf.cell(width - 2 * pad, lh, line)
+                x += width
+            pdf.set_xy(pdf.l_margin, y + height)
+
+        head = layout(block.header, "B")
+        draw(head, True)
+        for values in block.rows:
+            draw(layout(values, ""), False)
         pdf.ln(3)
 
 
