@@ -87,6 +87,16 @@ def _shade(cell, fill: str) -> None:
     tcpr.append(el)
 
 
+def _look(run, size: float | None = None, bold: bool | None = None, colour=None) -> None:
+    """A run's size, weight and colour (its fonts come from the paragraph's style)."""
+    if size is not None:
+        run.font.size = Pt(size)
+    if bold is not None:
+        run.font.bold = bold
+    if colour is not None:
+        run.font.color.rgb = colour
+
+
 def _lines(paragraph, text: str, **run_style) -> None:
     """``text`` in a paragraph, its line breaks kept as breaks."""
     for i, line in enumerate(text.split("\n")):
@@ -94,7 +104,7 @@ def _lines(paragraph, text: str, **run_style) -> None:
             paragraph.runs[-1].add_break()
         run = paragraph.add_run(line)
         if run_style:
-            _fonts(run, **run_style)
+            _look(run, **run_style)
 
 
 def _page_number(paragraph) -> None:
@@ -136,14 +146,15 @@ class DocxWriter:
         props.last_modified_by = "actionlab"
         props.revision = 1
 
-        kicker = doc.add_paragraph(style="Subtitle")
-        kicker.add_run(d.kind)
-        doc.add_heading(d.title, level=0)
+        # Styles are found by id once: python-docx looks a name up among all styles each time.
+        self._ids = {style.name: style.style_id for style in doc.styles}
+        self._para(doc, "Subtitle").add_run(d.kind)
+        self._para(doc, "Title").add_run(d.title)
         for block in d.blocks:
             self._block(doc, block)
         end = doc.add_paragraph()
         end.add_run(d.footer).italic = True
-        _fonts(end.runs[0], size=8, colour=MUTED)
+        _look(end.runs[0], size=8, colour=MUTED)
         out = io.BytesIO()
         doc.save(out)
         return out.getvalue()
@@ -180,9 +191,14 @@ class DocxWriter:
         _page_number(footer)
 
     # -- blocks ---------------------------------------------------------------------------
+    def _para(self, doc, style: str):
+        paragraph = doc.add_paragraph()
+        paragraph._p.get_or_add_pPr().style = self._ids[style]
+        return paragraph
+
     def _block(self, doc, block) -> None:
         if isinstance(block, Heading):
-            doc.add_heading(block.text, level=min(block.level, 3))
+            self._para(doc, f"Heading {min(block.level, 3)}").add_run(block.text)
         elif isinstance(block, Para):
             p = doc.add_paragraph()
             style = {"muted": {"size": 9, "colour": MUTED}, "strong": {"bold": True},
@@ -193,18 +209,18 @@ class DocxWriter:
                 p = doc.add_paragraph()
                 p.paragraph_format.space_after = Pt(1)
                 label_run = p.add_run(label + self.colon)
-                _fonts(label_run, bold=True, colour=MUTED)
+                _look(label_run, bold=True, colour=MUTED)
                 _lines(p, value)
         elif isinstance(block, Table):
             self._table(doc, block)
         elif isinstance(block, Bullets):
             for level, text in block.items:
                 style = "List Bullet" if level == 0 else f"List Bullet {min(level + 1, 3)}"
-                _lines(doc.add_paragraph(style=style), text)
+                _lines(self._para(doc, style), text)
         elif isinstance(block, Picture):
             doc.add_picture(io.BytesIO(block.png), width=Cm(TEXT_WIDTH_CM))
             doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-            caption = doc.add_paragraph(style="Caption")
+            caption = self._para(doc, "Caption")
             caption.add_run(block.caption)
 
     @staticmethod
