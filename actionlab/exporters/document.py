@@ -30,6 +30,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 EMPTY = "—"
 
+#: The colours of the Word and PDF records (RGB), one set for both.
+INK = (29, 39, 51)
+MUTED = (95, 107, 122)
+ACCENT = (31, 95, 139)
+AGREED = (30, 123, 74)
+SOFT = (232, 240, 247)
+
 
 def clean(text: object) -> str:
     """``text`` without the characters that a Word or PDF file cannot carry."""

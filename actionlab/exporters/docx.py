@@ -18,6 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from . import document as colours
 from .document import (
     Bullets,
     Document,
@@ -33,10 +34,9 @@ from .document import (
 #: Windows; WPS and LibreOffice map it to their own Chinese sans-serif face when missing).
 LATIN_FONT = "Calibri"
 EAST_ASIAN_FONT = "Microsoft YaHei"
-INK = RGBColor(0x1D, 0x27, 0x33)
-MUTED = RGBColor(0x5F, 0x6B, 0x7A)
-ACCENT = RGBColor(0x1F, 0x5F, 0x8B)
-AGREED = RGBColor(0x1E, 0x7B, 0x4A)
+INK, MUTED, ACCENT, AGREED = (RGBColor(*rgb) for rgb in (colours.INK, colours.MUTED,
+                                                          colours.ACCENT, colours.AGREED))
+SOFT_FILL = "".join(f"{c:02X}" for c in colours.SOFT)
 #: Width of the text area of an A4 page with 2 cm margins.
 TEXT_WIDTH_CM = 17.0
 
@@ -235,7 +235,7 @@ class DocxWriter:
         _repeat_header(head)
         for cell, text, width in zip(head.cells, block.header, cols, strict=True):
             cell.width = width
-            _shade(cell, "E8F0F7")
+            _shade(cell, SOFT_FILL)
             _lines(cell.paragraphs[0], text, bold=True, colour=ACCENT)
         for values in block.rows:
             row = table.add_row()

@@ -19,6 +19,11 @@ from fpdf.enums import XPos, YPos
 
 from ..pdffonts import fallback_font, needs_fallback, pdf_fonts, printable
 from .document import (
+    ACCENT,
+    AGREED,
+    INK,
+    MUTED,
+    SOFT,
     Bullets,
     Document,
     DocumentExporter,
@@ -31,11 +36,6 @@ from .document import (
 
 FONT = "cjk"
 FALLBACK = "dejavu"
-INK = (29, 39, 51)
-MUTED = (95, 107, 122)
-ACCENT = (31, 95, 139)
-AGREED = (30, 123, 74)
-SOFT = (232, 240, 247)
 HEADING_SIZES = {1: 15, 2: 12.5, 3: 11}
 BODY = 10
 #: Break opportunities: a run of spaces, a run of Latin letters and digits (a word), or any

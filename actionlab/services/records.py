@@ -341,9 +341,10 @@ class RecordService:
     def _meetings(self, meetings, members, group_names: dict, _) -> list[MeetingRecord]:
         """Each meeting; attendance lists every member once any of them was marked."""
         out = []
+        kept = {m.id for m in members}
         for meeting in meetings:
-            marks = {a.member_id: a.status for a in self.store.find_attendance(meeting.id)}
-            marks = {k: v for k, v in marks.items() if k in {m.id for m in members}}
+            marks = {a.member_id: a.status for a in self.store.find_attendance(meeting.id)
+                     if a.member_id in kept}
             attendance = [
                 AttendanceRecord(m.name, group_names.get(m.group_id, _("no group")),
                                  _(STATUS_TITLES.get(marks[m.id], marks[m.id]))
