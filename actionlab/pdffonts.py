@@ -33,10 +33,10 @@ def fallback_font() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 
 
-def needs_fallback(text: str) -> bool:
-    """Whether ``text`` has characters that only the fallback font has."""
+def odd_chars(text: str) -> set[str]:
+    """The characters of ``text`` that only the fallback font has."""
     _face, have = charts.sc_face(charts.setup_fonts())
-    return any(ord(ch) not in have for ch in set(text) - {"\n", "\t"})
+    return {ch for ch in set(text) - {"\n", "\t"} if ord(ch) not in have}
 
 
 def printable(text: str) -> str:

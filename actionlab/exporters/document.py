@@ -36,6 +36,8 @@ MUTED = (95, 107, 122)
 ACCENT = (31, 95, 139)
 AGREED = (30, 123, 74)
 SOFT = (232, 240, 247)
+#: Marks what a group agreed on; a check mark the CJK font of the PDF has.
+AGREED_MARK = "✓"
 
 
 def clean(text: object) -> str:
@@ -236,7 +238,7 @@ class _Builder:
             for card in column.cards:
                 text = clean(card.text)
                 if card.decided:
-                    text = "✔ " + _("Agreed by the group") + self.colon + text
+                    text = AGREED_MARK + " " + _("Agreed by the group") + self.colon + text
                 d.add(Para(text, "agreed" if card.decided else ""))
                 facts = [f"{clean(label)}{self.colon}{clean(value)}" for label, value in card.details]
                 who = f"{clean(card.author)} · {format_datetime(card.created_at)}"
@@ -246,7 +248,7 @@ class _Builder:
         if canvas.map:
             d.add(Heading(3, _("Strategy map")), Bullets(tuple(
                 (line.level, f"{clean(line.kind)}{self.colon}{clean(line.text)}"
-                 + (" ✔" if line.decided else "")) for line in canvas.map)))
+                 + (" " + AGREED_MARK if line.decided else "")) for line in canvas.map)))
 
     # -- meetings and the room -----------------------------------------------------------------
     def meetings(self) -> None:
@@ -381,7 +383,7 @@ class _Builder:
             d.add(Heading(2, _("Group {number}", number=g.number) + self.colon + clean(g.name)),
                   Bullets(tuple((line.level, clean(line.label)
                                  + (self.colon + clean(line.text) if line.text else "")
-                                 + (" ✔" if line.decided else "")
+                                 + (" " + AGREED_MARK if line.decided else "")
                                  + (f" — {clean(line.detail)}" if line.detail else ""))
                                 for line in g.lines)))
 

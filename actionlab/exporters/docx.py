@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from xml.sax.saxutils import escape
 
 from docx import Document as new_docx
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from . import document as colours
@@ -34,11 +34,11 @@ from .document import (
 #: Windows; WPS and LibreOffice map it to their own Chinese sans-serif face when missing).
 LATIN_FONT = "Calibri"
 EAST_ASIAN_FONT = "Microsoft YaHei"
-INK, MUTED, ACCENT, AGREED = (RGBColor(*rgb) for rgb in (colours.INK, colours.MUTED,
-                                                          colours.ACCENT, colours.AGREED))
+INK, MUTED, ACCENT = (RGBColor(*rgb) for rgb in (colours.INK, colours.MUTED, colours.ACCENT))
 SOFT_FILL = "".join(f"{c:02X}" for c in colours.SOFT)
 #: Width of the text area of an A4 page with 2 cm margins.
 TEXT_WIDTH_CM = 17.0
+TWIPS_PER_CM = 1440 / 2.54
 
 
 def _fonts(style_or_run, size: float | None = None, bold: bool | None = None, colour=None) -> None:
@@ -71,40 +71,47 @@ def _language(doc, lang: str) -> None:
     rpr.append(el)
 
 
-def _repeat_header(row) -> None:
-    trpr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    trpr.append(el)
+def _hex(colour) -> str:
+    return "".join(f"{c:02X}" for c in colour)
 
 
-def _shade(cell, fill: str) -> None:
-    tcpr = cell._tc.get_or_add_tcPr()
-    el = OxmlElement("w:shd")
-    el.set(qn("w:val"), "clear")
-    el.set(qn("w:color"), "auto")
-    el.set(qn("w:fill"), fill)
-    tcpr.append(el)
+def _run(text: str, size: float | None = None, bold: bool = False, italic: bool = False,
+         colour=None) -> str:
+    """A run of ``text`` (its line breaks kept as breaks) as WordprocessingML."""
+    look = (("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
+            + (f'<w:color w:val="{_hex(colour)}"/>' if colour is not None else "")
+            + (f'<w:sz w:val="{round(size * 2)}"/>' if size is not None else ""))
+    body = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line)}</w:t>'
+                          for line in text.split("\n"))
+    return f"<w:r>{f'<w:rPr>{look}</w:rPr>' if look else ''}{body}</w:r>"
 
 
-def _look(run, size: float | None = None, bold: bool | None = None, colour=None) -> None:
-    """A run's size, weight and colour (its fonts come from the paragraph's style)."""
-    if size is not None:
-        run.font.size = Pt(size)
-    if bold is not None:
-        run.font.bold = bold
-    if colour is not None:
-        run.font.color.rgb = colour
+def _paragraph(runs: str, style: str | None = None, after_pt: float | None = None,
+               centred: bool = False) -> str:
+    props = ((f'<w:pStyle w:val="{style}"/>' if style else "")
+             + (f'<w:spacing w:after="{round(after_pt * 20)}"/>' if after_pt is not None else "")
+             + ('<w:jc w:val="center"/>' if centred else ""))
+    return f"<w:p>{f'<w:pPr>{props}</w:pPr>' if props else ''}{runs}</w:p>"
 
 
-def _lines(paragraph, text: str, **run_style) -> None:
-    """``text`` in a paragraph, its line breaks kept as breaks."""
-    for i, line in enumerate(text.split("\n")):
-        if i:
-            paragraph.runs[-1].add_break()
-        run = paragraph.add_run(line)
-        if run_style:
-            _look(run, **run_style)
+def _table(header: list[str], rows: list[list[str]], widths: list[int]) -> str:
+    """A table in the Table Grid style, centred, its shaded header row repeated on each page;
+    ``widths`` in twentieths of a point."""
+    def cell(text: str, width: int, head: bool) -> str:
+        shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{SOFT_FILL}"/>' if head else ""
+        runs = _run(text, bold=True, colour=colours.ACCENT) if head else _run(text)
+        return (f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/>{shade}</w:tcPr>'
+                f"{_paragraph(runs)}</w:tc>")
+
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    head = "".join(cell(t, w, True) for t, w in zip(header, widths, strict=True))
+    body = "".join("<w:tr>" + "".join(cell(t, w, False) for t, w in zip(values, widths, strict=True))
+                   + "</w:tr>" for values in rows)
+    return ('<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:type="auto" w:w="0"/>'
+            '<w:jc w:val="center"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" '
+            'w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
+            f'<w:tblGrid>{grid}</w:tblGrid>'
+            f'<w:tr><w:trPr><w:tblHeader w:val="true"/></w:trPr>{head}</w:tr>{body}</w:tbl>')
 
 
 def _page_number(paragraph) -> None:
@@ -146,15 +153,18 @@ class DocxWriter:
         props.last_modified_by = "actionlab"
         props.revision = 1
 
-        # Styles are found by id once: python-docx looks a name up among all styles each time.
+        # The body is written as WordprocessingML and parsed a block at a time: python-docx's
+        # objects cost a hundred times more per paragraph, and a record has thousands.
         self._ids = {style.name: style.style_id for style in doc.styles}
-        self._para(doc, "Subtitle").add_run(d.kind)
-        self._para(doc, "Title").add_run(d.title)
+        self._pending: list[str] = [
+            _paragraph(_run(d.kind), self._ids["Subtitle"]),
+            _paragraph(_run(d.title), self._ids["Title"]),
+        ]
         for block in d.blocks:
             self._block(doc, block)
-        end = doc.add_paragraph()
-        end.add_run(d.footer).italic = True
-        _look(end.runs[0], size=8, colour=MUTED)
+        self._pending.append(_paragraph(_run(d.footer, size=8, italic=True,
+                                              colour=colours.MUTED)))
+        self._flush(doc)
         out = io.BytesIO()
         doc.save(out)
         return out.getvalue()
@@ -191,58 +201,43 @@ class DocxWriter:
         _page_number(footer)
 
     # -- blocks ---------------------------------------------------------------------------
-    def _para(self, doc, style: str):
-        paragraph = doc.add_paragraph()
-        paragraph._p.get_or_add_pPr().style = self._ids[style]
-        return paragraph
+    def _flush(self, doc) -> None:
+        """Parse the pending WordprocessingML and put it at the end of the body."""
+        if not self._pending:
+            return
+        body = parse_xml(f"<w:body {nsdecls('w')}>{''.join(self._pending)}</w:body>")
+        self._pending.clear()
+        end = doc.element.body.sectPr
+        for element in list(body):
+            end.addprevious(element)
 
     def _block(self, doc, block) -> None:
+        add, ids = self._pending.append, self._ids
         if isinstance(block, Heading):
-            self._para(doc, f"Heading {min(block.level, 3)}").add_run(block.text)
+            add(_paragraph(_run(block.text), ids[f"Heading {min(block.level, 3)}"]))
         elif isinstance(block, Para):
-            p = doc.add_paragraph()
-            style = {"muted": {"size": 9, "colour": MUTED}, "strong": {"bold": True},
-                     "agreed": {"bold": True, "colour": AGREED}}.get(block.style, {})
-            _lines(p, block.text, **style)
+            look = {"muted": {"size": 9, "colour": colours.MUTED}, "strong": {"bold": True},
+                    "agreed": {"bold": True, "colour": colours.AGREED}}.get(block.style, {})
+            add(_paragraph(_run(block.text, **look)))
         elif isinstance(block, Facts):
             for label, value in block.rows:
-                p = doc.add_paragraph()
-                p.paragraph_format.space_after = Pt(1)
-                label_run = p.add_run(label + self.colon)
-                _look(label_run, bold=True, colour=MUTED)
-                _lines(p, value)
+                add(_paragraph(_run(label + self.colon, bold=True, colour=colours.MUTED)
+                               + _run(value), after_pt=1))
         elif isinstance(block, Table):
-            self._table(doc, block)
+            widths = block.widths or (1,) * len(block.header)
+            total = sum(widths)
+            twips = [round(TEXT_WIDTH_CM * w / total * TWIPS_PER_CM) for w in widths]
+            add(_table(block.header, block.rows, twips))
+            add(_paragraph(""))
         elif isinstance(block, Bullets):
             for level, text in block.items:
                 style = "List Bullet" if level == 0 else f"List Bullet {min(level + 1, 3)}"
-                _lines(self._para(doc, style), text)
+                add(_paragraph(_run(text), ids[style]))
         elif isinstance(block, Picture):
+            self._flush(doc)
             doc.add_picture(io.BytesIO(block.png), width=Cm(TEXT_WIDTH_CM))
             doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-            caption = self._para(doc, "Caption")
-            caption.add_run(block.caption)
-
-    @staticmethod
-    def _table(doc, block: Table) -> None:
-        table = doc.add_table(rows=1, cols=len(block.header))
-        table.style = doc.styles["Table Grid"]
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        widths = block.widths or (1,) * len(block.header)
-        total = sum(widths)
-        cols = [Cm(TEXT_WIDTH_CM * w / total) for w in widths]
-        head = table.rows[0]
-        _repeat_header(head)
-        for cell, text, width in zip(head.cells, block.header, cols, strict=True):
-            cell.width = width
-            _shade(cell, SOFT_FILL)
-            _lines(cell.paragraphs[0], text, bold=True, colour=ACCENT)
-        for values in block.rows:
-            row = table.add_row()
-            for cell, text, width in zip(row.cells, values, cols, strict=True):
-                cell.width = width
-                _lines(cell.paragraphs[0], text)
-        doc.add_paragraph()
+            add(_paragraph(_run(block.caption), ids["Caption"]))
 
 
 class DocxExporter(DocumentExporter):
