@@ -63,7 +63,7 @@ TABLES = ("groups", "members", "meetings", "cards", "progress_reports", "scores"
           "attendance", "speaking_turns", "prompt_answers", "questions_asked", "action_updates",
           "reflections", "lessons", "decisions", "survey_answers", "assessment_scores", "changes")
 #: Tables that hold nothing of a workshop (the workshop row is the document's ``workshop``).
-OTHER_TABLES = ("workshops", "revision_counter", "facilitator_keys")
+OTHER_TABLES = ("workshops", "revision_counter", "facilitator_keys", "server_state")
 ENVELOPE = ("format", "format_version", "schema", "app_version", "exported_at", "workshop",
             "tables")
 #: Columns that hold who did something: ``member:<id>``, ``facilitator`` …

@@ -39,6 +39,7 @@ from .db.models import (
     Reflection,
     RevisionCounter,
     Score,
+    ServerState,
     SpeakingTurn,
     SurveyAnswer,
     Vote,
@@ -816,6 +817,33 @@ class Store:
     def find_latest_revision(self) -> int:
         with self.read() as s:
             return s.scalar(select(RevisionCounter.value).where(RevisionCounter.id == 1)) or 0
+
+    # -- server state --------------------------------------------------------------------
+    def find_server_state(self, name: str) -> dict:
+        """The named server document (empty when never written)."""
+        with self.read() as s:
+            row = s.get(ServerState, name)
+            return copy.deepcopy(row.value) if row is not None else {}
+
+    def update_server_state(self, name: str, mutate: Callable[[dict], Any]) -> dict:
+        """Change the named server document: ``mutate`` edits a copy in place inside the
+        transaction, under a lock on its row, so concurrent pages never lose each other's
+        updates. No change-log row: it belongs to no workshop. Returns the new document."""
+        with self.read() as s:
+            exists = s.get(ServerState, name) is not None
+        if not exists:
+            try:
+                with self.write("system") as tx:
+                    tx.session.add(ServerState(name=name, value={}, updated_at=utcnow()))
+            except Conflict:  # another page made it first
+                pass
+        with self.write("system") as tx:
+            row = tx.session.get(ServerState, name, with_for_update=True)
+            value = copy.deepcopy(row.value or {})
+            mutate(value)
+            row.value = value
+            row.updated_at = utcnow()
+        return value
 
     # -- facilitator keys ----------------------------------------------------------------
     def add_facilitator_key(self, actor: str, key_hash: str, *, keep: int = 5) -> None:

@@ -392,3 +392,15 @@ class FacilitatorKey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ServerState(Base):
+    """Small documents the whole server shares, by name, outside any workshop: the failed
+    facilitator-key attempts (throttling), the last backup taken. Not in the change log: they
+    are not edits of a workshop."""
+
+    __tablename__ = "server_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
