@@ -58,8 +58,10 @@ class Clock:
         return self(day).date().isoformat()
 
 
-def create_demo(workbook: Workbook, lang: str = "zh") -> Workshop:
-    data = _demo_data()
+def create_demo(workbook: Workbook, lang: str = "zh", data: dict | None = None) -> Workshop:
+    """The demo workshop from ``data/samples/demo.yaml``, or from ``data`` in the same format
+    (the export benchmark passes a larger, generated workshop)."""
+    data = data if data is not None else _demo_data()
     groups = data["groups"]
     clock = Clock(int(data.get("start_days_ago", 0)))
     ws = workbook.workshops.create(data["title"][lang], lang, len(groups), is_demo=True,
@@ -92,7 +94,7 @@ def create_demo(workbook: Workbook, lang: str = "zh") -> Workshop:
             ws = workbook.canvas.reveal(ws, canvas, column)
     _backdate(workbook, ws, clock)
     for spec in data.get("meetings") or []:
-        ws = _meeting(workbook, ws, spec, lang, clock, actions)
+        ws = _meeting(workbook, ws, spec, lang, clock, actions, data.get("improvements") or [])
     if data.get("next_meeting"):
         nxt = data["next_meeting"]
         workbook.meetings.add(ws, kind=nxt["kind"], held_on=clock(nxt["day"]).date())
@@ -116,7 +118,7 @@ def _backdate(workbook: Workbook, ws: Workshop, clock: Clock) -> None:
 
 
 def _meeting(workbook: Workbook, ws: Workshop, spec: dict, lang: str, clock: Clock,
-             actions: dict[int, list[Card]]) -> Workshop:
+             actions: dict[int, list[Card]], ideas: list) -> Workshop:
     """A meeting already held on its day: who came, a speaking round per group, the questions
     put, the progress reports, the reviews, lessons, decisions and surveys."""
     day = int(spec.get("day", 0))
@@ -159,7 +161,6 @@ def _meeting(workbook: Workbook, ws: Workshop, spec: dict, lang: str, clock: Clo
                     report, actions[group.id], lang, at)
     absent = {(gi, int(i)) for gi, marks in enumerate(spec.get("attendance") or [])
               for i, status in marks.items() if status in ("absent", "excused")}
-    ideas = _demo_data().get("improvements") or []
     for gi, (group, base) in enumerate(zip(groups, spec.get("reviews") or [], strict=False)):
         for i, member in enumerate(by_group[group.id]):
             if (gi, i) in absent:

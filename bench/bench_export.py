@@ -450,13 +450,11 @@ def build(args) -> dict:
     from actionlab.settings import Settings
 
     data = workshop_data(args.n, args.groups, args.cards, args.actions, args.meetings)
-    source = Path(args.workdir) / "workshop.yaml"
+    source = Path(args.workdir) / "workshop.yaml"  # kept with --keep, to look at
     source.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    demo.DEMO_FILE = source  # the demo's builder, on these data
-    demo._demo_data.cache_clear()
     wb = Workbook.open(Settings(db_url=args.db), upgrade=True)
     start = time.perf_counter()
-    ws = demo.create_demo(wb, "zh")
+    ws = demo.create_demo(wb, "zh", data)
     seconds = time.perf_counter() - start
     store = wb.store
     meetings = store.find_meetings(ws.id)
