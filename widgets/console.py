@@ -14,9 +14,9 @@ from actionlab.urls import join_url, projector_url
 
 from .common import MessageLine, button, esc, guarded, html_box, wb
 from .exportpanel import ExportPanel
+from .keygate import key_refusal
 from .live import LiveLoop
 from .picker import CanvasPicker
-from .projector import denied
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
 
@@ -30,8 +30,9 @@ class ConsolePage:
         self.loop: LiveLoop | None = None
         self._started = False
         self.key = params.get("key", "")
-        if not workbook.access.is_facilitator_key(self.key):
-            self.widget = denied(_)
+        refused = key_refusal(workbook, self.key, _)
+        if refused is not None:
+            self.widget = refused
             return
         self.workshop: Workshop | None = None
         self.message = MessageLine(_)

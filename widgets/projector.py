@@ -14,6 +14,7 @@ from actionlab.urls import join_url
 from .canvas import CanvasBoard, MemberNames
 from .common import esc, html_box, wb
 from .followup import GroupFollowup
+from .keygate import key_refusal
 from .live import LiveLoop
 from .roomcontrol import RoomControls
 from .roomview import QuestionBanner, QueueDisplay, RulesPanel, StepBanner, TimerDisplay
@@ -34,8 +35,9 @@ class ProjectorPage:
         self.settings = settings
         self.loop: LiveLoop | None = None
         self._ = _ = translator(lang)
-        if not workbook.access.is_facilitator_key(params.get("key")):
-            self.widget = denied(_)
+        refused = key_refusal(workbook, params.get("key"), _)
+        if refused is not None:
+            self.widget = refused
             return
         workshop = workbook.workshops.find(params.get("code"))
         if workshop is None:
