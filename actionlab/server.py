@@ -25,13 +25,24 @@ def public_base(settings: Settings) -> str:
     return f"http://{host}:{settings.port}/"
 
 
+def kernel_options(settings: Settings) -> list[str]:
+    """Kernels: shut down when their browser has gone for the grace period; a capped number."""
+    manager = "actionlab.voila_room.RoomKernelManager"
+    return [
+        f"--VoilaConfiguration.multi_kernel_manager_class={manager}",
+        f"--RoomKernelManager.grace={settings.kernel_grace:g}",
+        f"--RoomKernelManager.max_kernels={settings.max_kernels}",
+        f"--RoomKernelManager.facilitator_reserve={settings.facilitator_reserve}",
+    ]
+
+
 def plan(settings: Settings) -> ServerPlan:
     host = "0.0.0.0" if settings.room else settings.host
     base = public_base(settings)
     argv = [
         sys.executable,
         "-m",
-        "voila",
+        "actionlab.voila_room",  # Voila with the room's kernel hygiene (actionlab/voila_room.py)
         str(NOTEBOOKS_DIR),
         "--no-browser",
         f"--port={settings.port}",
@@ -44,6 +55,7 @@ def plan(settings: Settings) -> ServerPlan:
         "--VoilaConfiguration.file_denylist=.*",
         # The JupyterLab preview extension is not used by the pages (and wants a newer lab core).
         "--VoilaConfiguration.extension_denylist=@voila-dashboards/jupyterlab-preview",
+        *kernel_options(settings),
     ]
     env = dict(os.environ)
     jupyter_path = [str(VOILA_TEMPLATES_ROOT)]

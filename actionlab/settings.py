@@ -53,6 +53,10 @@ class Settings:
     brand_header: str = _opt("", "A header line printed on every exported record (a programme's name, say).", "ACTIONLAB_BRAND_HEADER")
     brand_logo: str = _opt("", "PNG or JPEG logo printed on every exported record (a file path).", "ACTIONLAB_BRAND_LOGO")
     export_templates: str = _opt("", "Folder of record templates that replace the workbook's own (record.html.j2 …).", "ACTIONLAB_EXPORT_TEMPLATES")
+    # Kernel hygiene (actionlab/kernels.py): one kernel per open page.
+    kernel_grace: float = _opt(120.0, "Seconds a page may have no browser connected (a locked phone, a wifi blip) before its kernel is shut down.", "ACTIONLAB_KERNEL_GRACE", float)
+    max_kernels: int = _opt(60, "Most pages (kernels) open at once; further visitors see 'the room is full' (0: no cap).", "ACTIONLAB_MAX_KERNELS", int)
+    facilitator_reserve: int = _opt(4, "Of max_kernels, how many only pages with the facilitator key may use (console, projector).", "ACTIONLAB_FACILITATOR_RESERVE", int)
 
     def __post_init__(self) -> None:
         if not self.db_url:

@@ -22,11 +22,12 @@ class VoilaServer:
     """Starts ``python -m actionlab serve`` with its own HOME, Jupyter dirs and database."""
 
     def __init__(self, root: Path, db_url: str, key: str = "test-facilitator-key",
-                 port: int | None = None):
+                 port: int | None = None, extra_env: dict[str, str] | None = None):
         self.root = Path(root)
         self.db_url = db_url
         self.key = key
         self.port = port or free_port()
+        self.extra_env = dict(extra_env or {})  # e.g. ACTIONLAB_KERNEL_GRACE for one test
         self.proc: subprocess.Popen | None = None
         self.log_path = self.root / f"serve-{self.port}.log"
 
@@ -51,6 +52,7 @@ class VoilaServer:
             MPLCONFIGDIR=str(self.root / "mpl"),
             PYTHONUNBUFFERED="1",
         )
+        env.update(self.extra_env)
         return env
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:

@@ -52,3 +52,28 @@ def test_page_urls():
     assert join_url(base, "ABC234").endswith("participant.ipynb?code=ABC234")
     assert join_url(base).endswith("participant.ipynb")
     assert member_url("/", "ABC234", "t-1").startswith("/voila/render/participant.ipynb?code=ABC234&me=")
+
+
+def test_kernel_hygiene_is_part_of_the_plan(tmp_path):
+    """Voila runs with the room's kernel manager and page handler, and the settings reach it."""
+    plan = server.plan(Settings(db_url=f"sqlite:///{tmp_path}/x.db", kernel_grace=7.5,
+                                max_kernels=12, facilitator_reserve=2))
+    assert plan.argv[1:3] == ["-m", "actionlab.voila_room"]
+    assert ("--VoilaConfiguration.multi_kernel_manager_class="
+            "actionlab.voila_room.RoomKernelManager") in plan.argv
+    assert "--RoomKernelManager.grace=7.5" in plan.argv
+    assert "--RoomKernelManager.max_kernels=12" in plan.argv
+    assert "--RoomKernelManager.facilitator_reserve=2" in plan.argv
+    # the room-full page reads the workbook's language and the store (facilitator key) from env
+    assert plan.env["ACTIONLAB_LANG"] == "zh" and plan.env["ACTIONLAB_DB"].endswith("x.db")
+
+
+def test_kernel_settings_default_for_a_room_and_come_from_env(monkeypatch):
+    s = Settings()
+    assert (s.kernel_grace, s.max_kernels, s.facilitator_reserve) == (120.0, 60, 4)
+    monkeypatch.setenv("ACTIONLAB_KERNEL_GRACE", "3")
+    monkeypatch.setenv("ACTIONLAB_MAX_KERNELS", "5")
+    monkeypatch.setenv("ACTIONLAB_FACILITATOR_RESERVE", "1")
+    plan = server.plan(Settings.from_env())
+    assert {"--RoomKernelManager.grace=3", "--RoomKernelManager.max_kernels=5",
+            "--RoomKernelManager.facilitator_reserve=1"} <= set(plan.argv)
