@@ -7,8 +7,40 @@ import sys
 from dataclasses import dataclass
 
 from .netutil import lan_address
-from .paths import NOTEBOOKS_DIR, VOILA_TEMPLATES_ROOT
+from .paths import NOTEBOOKS_DIR, PACKAGE_DIR, VOILA_TEMPLATES_ROOT
 from .settings import Settings
+from .urls import PAGES
+
+# -- what the server renders -------------------------------------------------------------
+#: The notebooks Voila renders: the three pages, by their exact names. Anything else in the
+#: notebooks folder (analysis.ipynb is for JupyterLab) answers 404 before a kernel starts.
+PAGE_NOTEBOOKS = frozenset(PAGES.values())
+#: Holds ``voila.py``, Voila's configuration file for ``serve`` (a Python file: it names a
+#: function, which the command line cannot); Voila finds it through JUPYTER_CONFIG_PATH.
+VOILA_CONFIG_DIR = PACKAGE_DIR / "voila_config"
+
+
+def is_page(path: str | None) -> bool:
+    """Whether Voila may render ``path`` (the part of the URL after ``/voila/render/``)."""
+    return (path or "").strip("/") in PAGE_NOTEBOOKS
+
+
+def pages_only(handler, notebook=None, cwd=None) -> None:
+    """Voila's prelaunch hook: called with the page request before its kernel starts; any
+    notebook but the three pages answers 404."""
+    import tornado.web
+
+    path = (getattr(handler, "path_args", None) or [""])[0]
+    if not is_page(path):
+        raise tornado.web.HTTPError(404)
+
+
+def configure_voila(c) -> None:
+    """Fill Voila's configuration ``c`` (called by ``voila_config/voila.py``): render only the
+    pages, and leave the other notebooks out of Voila's file listing too."""
+    c.VoilaConfiguration.prelaunch_hook = pages_only
+    others = sorted(p.name for p in NOTEBOOKS_DIR.iterdir() if p.name not in PAGE_NOTEBOOKS)
+    c.ContentsManager.hide_globs.extend(others)  # after Jupyter's own (__pycache__, …)
 
 
 @dataclass(frozen=True)
@@ -61,9 +93,13 @@ def plan(settings: Settings) -> ServerPlan:
     jupyter_path = [str(VOILA_TEMPLATES_ROOT)]
     if env.get("JUPYTER_PATH"):
         jupyter_path.append(env["JUPYTER_PATH"])
+    config_path = [str(VOILA_CONFIG_DIR)]  # voila.py: only the pages are rendered
+    if env.get("JUPYTER_CONFIG_PATH"):
+        config_path.append(env["JUPYTER_CONFIG_PATH"])
     env.update(
         {
             "JUPYTER_PATH": os.pathsep.join(jupyter_path),
+            "JUPYTER_CONFIG_PATH": os.pathsep.join(config_path),
             "ACTIONLAB_DB": settings.db_url,
             "ACTIONLAB_PUBLIC_URL": base,
             "ACTIONLAB_POLL_INTERVAL": str(settings.poll_interval),

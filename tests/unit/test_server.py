@@ -77,3 +77,34 @@ def test_kernel_settings_default_for_a_room_and_come_from_env(monkeypatch):
     plan = server.plan(Settings.from_env())
     assert {"--RoomKernelManager.grace=3", "--RoomKernelManager.max_kernels=5",
             "--RoomKernelManager.facilitator_reserve=1"} <= set(plan.argv)
+
+
+# -- what the server renders ------------------------------------------------------------------
+def test_voila_renders_the_three_pages_and_nothing_else(tmp_path, monkeypatch):
+    import pytest
+    import tornado.web
+    from traitlets.config.loader import PyFileConfigLoader
+
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", str(tmp_path))
+    plan = server.plan(Settings(db_url=f"sqlite:///{tmp_path}/x.db"))
+    # Voila reads voila.py from the first folder of JUPYTER_CONFIG_PATH; the user's stay after
+    assert plan.env["JUPYTER_CONFIG_PATH"].split(os.pathsep) == [str(server.VOILA_CONFIG_DIR),
+                                                                 str(tmp_path)]
+    config = PyFileConfigLoader("voila.py", path=str(server.VOILA_CONFIG_DIR)).load_config()
+    assert config.VoilaConfiguration.prelaunch_hook is server.pages_only
+    hidden = config.ContentsManager.hide_globs.get_value(["__pycache__"])  # Jupyter's, extended
+    assert "analysis.ipynb" in hidden and "__pycache__" in hidden
+    assert not {"console.ipynb", "participant.ipynb", "projector.ipynb"} & set(hidden)
+
+    class Request:  # what Voila hands the hook: its request handler
+        def __init__(self, path):
+            self.path_args = [path]
+
+    for page in ("console.ipynb", "participant.ipynb", "projector.ipynb", "/console.ipynb"):
+        assert server.pages_only(Request(page), notebook=None, cwd=str(NOTEBOOKS_DIR)) is None
+    for other in ("analysis.ipynb", "./console.ipynb", "../notebooks/console.ipynb",
+                  "Console.ipynb", "pages/console.ipynb", "console.ipynb.bak", "", None):
+        with pytest.raises(tornado.web.HTTPError) as refused:
+            server.pages_only(Request(other), notebook=None, cwd=str(NOTEBOOKS_DIR))
+        assert refused.value.status_code == 404, other
+    assert (NOTEBOOKS_DIR / "analysis.ipynb").exists()  # the refused one is really there
