@@ -10,6 +10,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..db.models import Member
+from ..errors import InvalidInput, NotFound
+from ..i18n import N_
 from ..store import Store
 
 FACILITATOR = "facilitator"
@@ -48,6 +51,16 @@ def normalize_code(code: str | None) -> str:
 
 def member_actor(member_id: int) -> str:
     return f"member:{member_id}"
+
+
+def stored_member(store: Store, member_id: int) -> Member:
+    """The member as stored now, for the rules of a member's write. A page keeps the Member
+    it loaded; since then the facilitator may have moved the person to another group, changed
+    their role or taken them off the list, and the page's old widgets still answer messages."""
+    try:
+        return store.find_member(member_id)
+    except NotFound:
+        raise InvalidInput(N_("You are no longer on this workshop's list. Join again.")) from None
 
 
 def matches_any(digest: str, hashes: list[str]) -> bool:

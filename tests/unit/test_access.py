@@ -163,3 +163,20 @@ def test_the_key_gate_shows_why_the_page_stays_shut(wb, door):
     wrong(door, KEY_FAILURES)
     page = key_refusal(wb, KEY, _)
     assert "wb-key-throttled" in page.value and "Try again in 5 minutes" in page.value
+
+
+def test_the_stored_member_answers_for_a_page_that_kept_an_old_one(wb):
+    """A participant's page keeps the Member it loaded; the rules of a write must ask the
+    store, where the facilitator may have moved the person or taken them off the list."""
+    from actionlab.errors import InvalidInput
+    from actionlab.services.access import stored_member
+
+    ws = wb.workshops.create("Moves", "en", 2)
+    first, second = wb.workshops.groups(ws)
+    loaded = wb.workshops.join(ws.code, first.id, "Ann").member
+    wb.teams.assign(ws, loaded.id, second.id)
+    assert loaded.group_id == first.id  # what the page still holds
+    assert stored_member(wb.store, loaded.id).group_id == second.id
+    wb.store.remove_member("facilitator", loaded.id)
+    with pytest.raises(InvalidInput, match="no longer on this workshop's list"):
+        stored_member(wb.store, loaded.id)
