@@ -351,7 +351,9 @@ class Store:
         changes = {k: v for k, v in (("text", text), ("fields", fields), ("parent_id", parent_id),
                                      ("decided", decided)) if v is not _UNSET}
         with self.write(actor) as tx:
-            card = tx.session.get(Card, card_id)
+            # Lock the row before comparing versions: on PostgreSQL two saves from one version
+            # would otherwise both pass the check and the later would overwrite the earlier.
+            card = tx.session.get(Card, card_id, with_for_update=True)
             if card is None:
                 raise NotFound(f"no card #{card_id}")
             if expect_updated_at is not None and card.updated_at != expect_updated_at:
@@ -371,7 +373,7 @@ class Store:
 
     def remove_card(self, actor: str, card_id: int) -> None:
         with self.write(actor) as tx:
-            card = tx.session.get(Card, card_id)
+            card = tx.session.get(Card, card_id, with_for_update=True)  # one delete wins
             if card is None:
                 raise NotFound(f"no card #{card_id}")
             tx.log("card.remove", "card", entity_id=card.id, workshop_id=card.workshop_id,
@@ -441,14 +443,17 @@ class Store:
     def remove_vote(self, actor: str, card: Card, member_id: int) -> bool:
         """Take back one of ``member_id``'s dots on ``card``; False when there was none."""
         with self.write(actor) as tx:
-            vote = tx.session.scalar(select(Vote).where(
+            # One member's votes one at a time (two devices taking back at once take two dots).
+            tx.session.execute(select(Member.id).where(Member.id == member_id).with_for_update())
+            vote_id = tx.session.scalar(select(Vote.id).where(
                 Vote.card_id == card.id, Vote.member_id == member_id).order_by(Vote.id.desc()))
-            if vote is None:
+            if vote_id is None:
                 return False
-            tx.log("vote.remove", "vote", entity_id=vote.id, workshop_id=card.workshop_id,
+            if not tx.session.execute(delete(Vote).where(Vote.id == vote_id)).rowcount:
+                return False  # it went with its card a moment ago
+            tx.log("vote.remove", "vote", entity_id=vote_id, workshop_id=card.workshop_id,
                    group_id=card.group_id, canvas=card.canvas, card_id=card.id,
                    member_id=member_id)
-            tx.session.delete(vote)
         return True
 
     def remove_votes(self, actor: str, workshop_id: int, group_id: int, canvas: str) -> int:

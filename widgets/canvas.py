@@ -111,8 +111,9 @@ class CardView:
                 buttons.append(self.decide)
             self.actions = wb(w.HBox(buttons, layout=w.Layout(flex_flow="row wrap")),
                               "wb-card-actions")
-            self.editing = wb(w.VBox([self.form.widget, w.HBox([self.save, self.cancel])]),
-                              "wb-card-editing")
+            self.edit_buttons = w.HBox([self.save, self.cancel])
+            self.editing = wb(w.VBox([self.form.widget, self.edit_buttons]), "wb-card-editing")
+            self.conflict: EditClash | None = None  # built on the first clash only
             self.confirming = wb(w.HBox([self.confirm, self.keep]), "wb-card-confirming")
             self.controls = w.VBox([self.actions])
             parts.append(self.controls)
@@ -246,6 +247,8 @@ class CardView:
     # -- actions -------------------------------------------------------------------------
     def _show(self, mode: str) -> None:
         self.mode = mode
+        if mode != "conflict" and self.editing.children[-1] is not self.edit_buttons:
+            self.editing.children = [self.form.widget, self.edit_buttons]
         children = {"view": [self.actions], "edit": [self.editing],
                     "confirm": [self.confirming]}
         if mode == "why":
@@ -267,18 +270,34 @@ class CardView:
             board.workbook.canvas.edit_card(board.author, self.card.id, text, fields=fields,
                                             parent_id=parent, base=self.base)
         except EditConflict as exc:
-            # Nothing is overwritten: their version shows on the card, the person's own text
-            # stays in the editor, and saving again puts it over theirs.
-            board.message.error(exc)
-            self.base = exc.current
+            # Nothing is overwritten: the person sees both versions and chooses.
+            self._clash(exc)
             board.refresh()
             return
         except ActionlabError as exc:
             board.message.error(exc)
+            board.refresh()  # a card deleted meanwhile leaves; its text is kept (set_cards)
             return
         board.message.clear()
         self._show("view")
         board.refresh()
+
+    def _clash(self, exc: EditConflict) -> None:
+        """Someone saved first: their version as text, the person's own still in the editor,
+        and the choice between them. "Keep mine" saves over the version shown here only; if
+        yet another save came in meanwhile, the clash shows again with that one."""
+        self.base = exc.current
+        if self.conflict is None:
+            self.conflict = EditClash(self.board._, self._save, self._use_theirs)
+        self.conflict.show(exc, exc.current)
+        self.mode = "conflict"
+        self.editing.children = [self.conflict.box, self.form.widget, self.conflict.choices]
+
+    def _use_theirs(self) -> None:
+        """Drop the person's own changes: their version stays, the editor closes."""
+        self.board.message.clear()
+        self._show("view")
+        self.board.refresh()
 
     def _delete(self) -> None:
         guarded(self.board.message, self.board.workbook.canvas.delete_card,
@@ -313,6 +332,32 @@ class CardView:
             self.board.refresh()  # put the stored value back
             return
         self.board.refresh()
+
+
+class EditClash:
+    """The part of a card's editor that appears when someone else saved first."""
+
+    def __init__(self, _, keep_mine, use_theirs):
+        self._ = _
+        self.box = html_box("", "wb-card-conflict")
+        mine = button(_("Keep mine"), "wb-conflict-keep-mine", style="warning")
+        theirs = button(_("Use theirs"), "wb-conflict-use-theirs")
+        mine.on_click(lambda _b: keep_mine())
+        theirs.on_click(lambda _b: use_theirs())
+        self.choices = wb(w.HBox([mine, theirs], layout=w.Layout(flex_flow="row wrap")),
+                          "wb-conflict-choices")
+
+    def show(self, exc: EditConflict, theirs: Card) -> None:
+        _ = self._
+        self.box.value = (
+            f'<div class="wb-conflict" role="alert">'
+            f'<div class="wb-conflict-note wb-error">{esc(exc.translated(_))}</div>'
+            f'<div class="wb-conflict-theirs wb-notice">'
+            f'<div class="wb-conflict-label"><b>{esc(_("Their version, saved {time}", time=local_time(theirs.updated_at)))}</b></div>'
+            f'<div class="wb-conflict-text">{esc(theirs.text)}</div></div>'
+            f'<div class="wb-conflict-help">{esc(_("Keep mine saves the text in the editor over their version; Use theirs drops your changes."))}</div>'
+            f'<div class="wb-conflict-mine"><b>{esc(_("Your version"))}</b></div>'
+            f'</div>')
 
 
 class ColumnView:
@@ -351,6 +396,17 @@ class ColumnView:
             self.form.clear()
             b.refresh()
 
+    def _keep_typed(self, view: CardView) -> None:
+        """A card someone was editing left the board (deleted, or hidden by the room): what
+        they typed moves to this column's box for a new card rather than vanishing."""
+        if view.mode not in ("edit", "conflict"):
+            return
+        typed = view.form.text.value.strip()
+        if typed and typed != view.card.text and not self.add_text.value.strip():
+            self.add_text.value = typed
+            _ = self.board._
+            self.board.message.notice(_("The card you were editing was removed. Your text is in the box for a new card in its column."))
+
     def set_cards(self, cards: list[Card], data: BoardData, hidden: int = 0) -> None:
         seen = set()
         for card in cards:
@@ -360,7 +416,7 @@ class ColumnView:
                 view = self.views[card.id] = CardView(self, card)
             view.update(card, data)
         for gone in set(self.views) - seen:
-            del self.views[gone]
+            self._keep_typed(self.views.pop(gone))
         children = tuple(self.views[c.id].widget for c in cards)
         if children != self.list.children:
             self.list.children = children

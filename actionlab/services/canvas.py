@@ -48,12 +48,15 @@ class Author:
 FACILITATOR_AUTHOR = Author(None)
 
 
+DELETED = N_("That card was deleted in the meantime.")
+
+
 def existing_card(store: Store, card_id: int) -> Card:
     """The card, or the message a person sees when it was deleted while they looked at it."""
     try:
         return store.find_card(card_id)
     except NotFound:
-        raise InvalidInput(N_("That card was deleted in the meantime.")) from None
+        raise InvalidInput(DELETED) from None
 
 
 def check_open(store: Store, author: Author, workshop_id: int, group_id: int, canvas: str,
@@ -309,12 +312,17 @@ class CanvasService:
                 expect_updated_at=base.updated_at if base is not None else None, **changes)
         except Conflict:
             raise EditConflict(self._card(card_id)) from None
+        except NotFound:  # deleted after the checks above
+            raise InvalidInput(DELETED) from None
 
     def delete_card(self, author: Author, card_id: int) -> None:
         card = self._card(card_id)
         self._check_group(author, card.group_id)
         self.check_open(author, card.workshop_id, card.group_id, card.canvas)
-        self.store.remove_card(author.actor, card_id)
+        try:
+            self.store.remove_card(author.actor, card_id)
+        except NotFound:  # someone else deleted it a moment earlier
+            raise InvalidInput(DELETED) from None
 
     def ask_why(self, author: Author, card_id: int, text: str) -> Card:
         """Answer "why?" about a card: the answer is a card in the column the definition
