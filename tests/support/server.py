@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -88,6 +89,49 @@ class VoilaServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    # -- kernels (what the room costs the server) ----------------------------------------------
+
+    def kernel(self, kernel_id: str) -> dict | None:
+        """The server's model of one kernel (``/api/kernels/<id>``: ``connections``,
+        ``last_activity``, ``execution_state``), or None once the server has shut it down."""
+        try:
+            with urllib.request.urlopen(f"{self.base}/api/kernels/{kernel_id}", timeout=10) as reply:
+                return json.loads(reply.read())
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return None
+            raise
+
+    def kernel_processes(self) -> dict[int, int]:
+        """The kernel processes the server runs now: pid -> resident memory in kB."""
+        import psutil  # comes with ipykernel
+
+        found = {}
+        for child in psutil.Process(self.proc.pid).children():
+            try:
+                if any("ipykernel" in part for part in child.cmdline()):
+                    found[child.pid] = child.memory_info().rss // 1024
+            except psutil.NoSuchProcess:
+                continue  # gone meanwhile
+        return found
+
+    @staticmethod
+    def wait_for(condition, timeout: float, what: str, pause=None):
+        """Poll ``condition`` until it returns something true (returned), for ``timeout`` s;
+        ``pause`` waits between polls (a page's ``wait_for_timeout`` lets Playwright handle
+        the page's events meanwhile)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = condition()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not within {timeout:.0f}s: {what}")
+            if pause is None:
+                time.sleep(0.25)
+            else:
+                pause(250)
 
     def url(self, page: str, **params: str) -> str:
         from urllib.parse import urlencode
