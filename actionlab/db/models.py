@@ -92,7 +92,10 @@ class Member(Base):
 
 class Card(Base):
     __tablename__ = "cards"
-    __table_args__ = (Index("ix_cards_board", "workshop_id", "group_id", "canvas"),)
+    # A deleted card's id is never given to a new card: a page still showing the old one must
+    # not vote on, edit or delete the new one (SQLite reuses the highest id without this).
+    __table_args__ = (Index("ix_cards_board", "workshop_id", "group_id", "canvas"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
@@ -136,7 +139,8 @@ class Vote(Base):
     """One dot a member put on a card; several dots on one card are several rows."""
 
     __tablename__ = "votes"
-    __table_args__ = (Index("ix_votes_board", "workshop_id", "group_id", "canvas"),)
+    __table_args__ = (Index("ix_votes_board", "workshop_id", "group_id", "canvas"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))

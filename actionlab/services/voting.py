@@ -11,7 +11,7 @@ from ..errors import Conflict, InvalidInput
 from ..i18n import N_
 from ..library import Library
 from ..store import Store
-from .canvas import Author, OnBehalf, acting_member, existing_card
+from .canvas import DELETED, Author, OnBehalf, acting_member, existing_card
 from .options import VoteRules, vote_rules
 
 MAX_BUDGET = 20
@@ -85,7 +85,9 @@ class VotingService:
             if str(exc) == "budget":
                 raise InvalidInput(N_("All {n} votes are used. Take one back to vote again."),
                                    n=rules.budget) from None
-            raise InvalidInput(N_("At most {n} votes on one card."), n=rules.cap) from None
+            if str(exc) == "cap":
+                raise InvalidInput(N_("At most {n} votes on one card."), n=rules.cap) from None
+            raise InvalidInput(DELETED) from None  # the card went while the vote was on its way
 
     def unvote(self, author: Author, card_id: int, for_member: int | None = None) -> None:
         card, voter = self._target(author, card_id, for_member)

@@ -1,5 +1,6 @@
 """Server state: small named documents shared by every page (failed key attempts, the last
-backup taken).
+backup taken). On SQLite, cards and votes get AUTOINCREMENT ids, so a deleted card's id is
+never handed to a new card (PostgreSQL's sequences never reuse one).
 
 Revision ID: 0005
 Revises: 0004
@@ -23,7 +24,18 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_server_state")),
     )
+    _autoincrement(True)
+
+
+def _autoincrement(on: bool) -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for table in ("cards", "votes"):
+        with op.batch_alter_table(table, recreate="always",
+                                  table_kwargs={"sqlite_autoincrement": on}):
+            pass
 
 
 def downgrade() -> None:
+    _autoincrement(False)
     op.drop_table("server_state")
