@@ -19,6 +19,10 @@ class Conflict(StoreError):
     """The change clashes with what is stored (a duplicate, a stale edit)."""
 
 
+class Busy(StoreError):
+    """The database stayed locked by other writers for longer than the wait allows."""
+
+
 class SchemaOutOfDate(StoreError):
     """The database schema is behind the code: run ``actionlab db upgrade``."""
 

@@ -46,7 +46,7 @@ from .db.models import (
     Workshop,
     utcnow,
 )
-from .errors import Conflict, NotFound, SchemaOutOfDate, StoreError
+from .errors import Busy, Conflict, NotFound, SchemaOutOfDate, StoreError
 
 
 @dataclass
@@ -191,6 +191,8 @@ class Store:
         except IntegrityError as exc:
             raise Conflict(str(exc.orig)) from exc
         except OperationalError as exc:
+            if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+                raise Busy(f"database busy: {exc.orig}") from exc
             raise StoreError(f"database unavailable: {exc.orig}") from exc
 
     # -- workshops -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import ipywidgets as w
 
-from actionlab.errors import ActionlabError, InvalidInput
+from actionlab.errors import ActionlabError, Busy, InvalidInput
 
 
 def esc(text: object) -> str:
@@ -49,6 +49,8 @@ class MessageLine:
     def error(self, exc: Exception) -> None:
         if isinstance(exc, InvalidInput):
             text = exc.translated(self._)
+        elif isinstance(exc, Busy):
+            text = self._("Many people are saving at once. Nothing was lost: try again in a moment.")
         elif isinstance(exc, ActionlabError):
             text = self._("Something went wrong: {detail}", detail=str(exc))
         else:
