@@ -21,14 +21,6 @@ from .roomview import QuestionBanner, QueueDisplay, RulesPanel, StepBanner, Time
 from .roomwatch import RoomWatch
 
 
-def denied(_) -> w.Widget:
-    return html_box(
-        f'<div class="wb-error wb-access-denied" role="alert">'
-        f'{esc(_("This page needs the facilitator link printed when the server started."))}</div>',
-        "wb-page",
-    )
-
-
 class ProjectorPage:
     def __init__(self, workbook: Workbook, params: dict[str, str], settings: Settings, lang: str):
         self.workbook = workbook
