@@ -54,6 +54,7 @@ from .i18n import N_
 from .library import default_library
 from .services.access import FACILITATOR, new_join_code, normalize_code
 from .store import Store, table_model
+from .text import whole_characters
 
 FORMAT = "actionlab-backup"
 FORMAT_VERSION = 1
@@ -66,6 +67,9 @@ TABLES = ("groups", "members", "meetings", "cards", "progress_reports", "scores"
 OTHER_TABLES = ("workshops", "revision_counter", "facilitator_keys", "server_state")
 ENVELOPE = ("format", "format_version", "schema", "app_version", "exported_at", "workshop",
             "tables")
+#: How files that are certainly no backup begin: a zip (an .xlsx or .docx export), a PDF,
+#: gzip, an old Office file.
+NOT_JSON = (b"PK\x03\x04", b"%PDF", b"\x1f\x8b", b"\xd0\xcf\x11\xe0")
 #: Columns that hold who did something: ``member:<id>``, ``facilitator`` …
 ACTOR_COLUMNS = frozenset({"actor", "entered_by", "marked_by", "asked_by", "decided_by", "author"})
 _MEMBER_ACTOR = re.compile(r"member:(\d+)")
@@ -327,6 +331,8 @@ def loads(data: bytes | str) -> dict:
     if isinstance(data, bytes):
         if not data.strip():
             raise DamagedBackup(N_("the file is empty"))
+        if data.startswith(NOT_JSON):
+            raise InvalidInput(N_("This file is not an actionlab backup."))
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -335,6 +341,8 @@ def loads(data: bytes | str) -> dict:
             raise DamagedBackup(N_("it is not UTF-8 text (byte {pos})"), pos=exc.start) from None
     else:
         text = data
+    if not text.lstrip().startswith(("{", "[", '"')):  # a table, a page, a document: not JSON
+        raise InvalidInput(N_("This file is not an actionlab backup."))
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -443,6 +451,9 @@ def _parse(value, parse) -> bool:
 
 # -- restore -----------------------------------------------------------------------------------
 def _in(value, col: _Column):
+    """A document value as the database takes it. Half a surrogate pair in a text, which JSON
+    can carry as ``"\\ud800"`` but no database can hold, becomes U+FFFD; nothing else changes
+    (a NUL kept by SQLite comes back as it was; PostgreSQL refuses it, and the import with it)."""
     if value is None:
         return None
     if col.kind == "datetime":
@@ -452,7 +463,20 @@ def _in(value, col: _Column):
         return date.fromisoformat(value)
     if col.kind == "float":
         return float(value)
-    return copy.deepcopy(value) if col.kind == "json" else value
+    if col.kind == "str":
+        return whole_characters(value)
+    return _whole_json(value) if col.kind == "json" else value
+
+
+def _whole_json(value):
+    """A copy of a JSON value with whole characters in every text, keys too."""
+    if isinstance(value, str):
+        return whole_characters(value)
+    if isinstance(value, dict):
+        return {whole_characters(k): _whole_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_json(v) for v in value]
+    return value
 
 
 def restore(store: Store, data: bytes | str | dict, *, new_code: bool = False,

@@ -13,16 +13,20 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from os import PathLike
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 from .db.models import Group, Member
 from .errors import InvalidInput
 from .i18n import N_
 from .library import Item
+from .text import line_text
 
 MAX_NAME = 40  # as when a person joins (actionlab.services.workshops)
 MAX_TEXT = 120
@@ -67,7 +71,7 @@ def _norm(text: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    return " ".join(text.split())
+    return line_text(text)
 
 
 def _max_length(key: str) -> int:
@@ -146,48 +150,98 @@ def _cell(value) -> str:
 
 
 def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
+    """The first sheet's non-blank rows. A merged cell (a group or a unit written once for
+    several people) counts for every row it covers. A formula whose result the file does not
+    hold (written by a program, never opened and saved in a spreadsheet) is refused, naming
+    the cell, rather than read as an empty cell."""
     from openpyxl import load_workbook
 
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    damaged = N_("The XLSX file is damaged or incomplete. Save it again and retry.")
+    try:  # not read-only: merged cells are known only this way (the file is at most 5 MB)
+        book = load_workbook(io.BytesIO(data), data_only=True)
+        formulas = load_workbook(io.BytesIO(data), read_only=True)
     except Exception as exc:  # openpyxl raises zip, XML, key and value errors alike
-        raise InvalidInput(N_("The XLSX file is damaged or incomplete. Save it again and retry.")) from exc
+        raise InvalidInput(damaged) from exc
     try:
         sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
             raise InvalidInput(N_("The file is empty."))
+        merged = {}
+        for area in sheet.merged_cells.ranges:
+            value = sheet.cell(area.min_row, area.min_col).value
+            for row in range(area.min_row, area.max_row + 1):
+                for col in range(area.min_col, area.max_col + 1):
+                    merged[row, col] = value
+        written = formulas.worksheets[0].iter_rows(values_only=True)
         rows = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             if number > MAX_ROWS + 50 and len(rows) > MAX_ROWS:
                 break
-            cells = [_cell(v) for v in values]
+            raw = next(written, ())
+            for col, (value, source) in enumerate(zip(values, raw, strict=False), start=1):
+                if value is None and isinstance(source, str) and source.startswith("="):
+                    raise InvalidInput(N_("Cell {cell} holds a formula whose result is not saved in the file. Open the roster in Excel or LibreOffice, save it, and import it again."),  # noqa: E501
+                                       cell=f"{get_column_letter(col)}{number}")
+            cells = [_cell(merged.get((number, col), value))
+                     for col, value in enumerate(values, start=1)]
             if any(c.strip() for c in cells):
                 rows.append((number, cells))
         return rows
     except InvalidInput:
         raise
     except Exception as exc:
-        raise InvalidInput(N_("The XLSX file is damaged or incomplete. Save it again and retry.")) from exc
+        raise InvalidInput(damaged) from exc
     finally:
         book.close()
+        formulas.close()
+
+
+def _text_like(data: bytes) -> bool:
+    """No NUL and no control byte but tab, line breaks and form feed: text, not a binary."""
+    return not any(b < 32 and b not in b"\t\r\n\f" for b in data)
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """Whether a GB18030 reading of a file is Chinese rather than a Western file misread.
+
+    A Latin-1 or Windows-1252 file decodes as GB18030 too, into rare ideographs: an accented
+    letter and the letter after it make one character of the GBK extension. A Chinese roster
+    holds few of those (a name's rare character), so at least half of its characters
+    beyond ASCII are common ones (GB2312) or not ideographs at all (punctuation)."""
+    wide = [ch for ch in text if ord(ch) > 127]
+    common = sum(1 for ch in wide if unicodedata.category(ch) != "Lo" or _in_gb2312(ch))
+    return 2 * common >= len(wide)
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _decode(data: bytes) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM), UTF-16 with its BOM, or GBK /
+    GB18030. A text file in another encoding (Latin-1 …) is refused with a message saying so,
+    never read as garbled Chinese; a binary file is not a table."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             pass
-    elif b"\x00" not in data:
-        for encoding in ("utf-8-sig", "gb18030"):  # gb18030 is a superset of GBK and GB2312
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n")
-            if controls == 0:
-                return text
-            break
+    elif _text_like(data):
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+        try:  # gb18030 is a superset of GBK and GB2312
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and _reads_as_chinese(text):
+            return text
+        raise InvalidInput(N_("The file's characters are in an encoding that cannot be read (UTF-8, UTF-16 and GBK are read; this looks like another one, such as Latin-1). Save the roster as CSV UTF-8 or XLSX."))  # noqa: E501
     raise InvalidInput(N_("This file is not a CSV or XLSX table. Save the roster as CSV (UTF-8) or XLSX."))
 
 

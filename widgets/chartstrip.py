@@ -9,6 +9,7 @@ it. A chart is drawn again only when its data changed.
 from __future__ import annotations
 
 import ipywidgets as w
+import pandas as pd
 
 from actionlab import analysis, charts
 from actionlab.db.models import Group, Workshop
@@ -95,8 +96,8 @@ class ChartStrip:
         _ = self._
         rows = []
         for row in frame.itertuples():
-            rank = "–" if row.rank != row.rank else int(row.rank)  # NaN: nobody scored it yet
-            total = "–" if row.total != row.total else f"{row.total:.2f}"
+            rank = "–" if pd.isna(row.rank) else int(row.rank)  # NA: nobody scored it yet
+            total = "–" if pd.isna(row.total) else f"{row.total:.2f}"
             mark = " wb-ranking-decided" if getattr(row, "decided", False) else ""
             rows.append(f'<tr class="wb-ranking-row{mark}"><td class="wb-ranking-rank">{rank}</td>'
                         f'<td class="wb-ranking-text">{esc(row.text)}</td>'

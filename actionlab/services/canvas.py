@@ -15,6 +15,7 @@ from ..i18n import N_
 from ..library import CanvasDef, ColumnDef, FieldDef, Library
 from ..settings import Settings
 from ..store import Store
+from ..text import block_text, line_text
 from .access import FACILITATOR, member_actor
 from .options import revealed
 from .room import write_problem
@@ -210,7 +211,7 @@ class CanvasService:
 
     # -- checks --------------------------------------------------------------------------
     def _text(self, text: str | None) -> str:
-        text = (text or "").strip()
+        text = block_text(text)
         if not text:
             raise InvalidInput(N_("Write something on the card first."))
         limit = self.settings.max_card_length
@@ -256,7 +257,7 @@ class CanvasService:
             if member.group_id != group_id:
                 raise InvalidInput(N_("Choose a member of the group."))
             return member.id
-        text = " ".join(str(value).split()) if "\n" not in str(value) else str(value).strip()
+        text = block_text(value) if "\n" in str(value) else line_text(value)
         if len(text) > MAX_FIELD:
             raise InvalidInput(N_("A field holds at most {n} characters."), n=MAX_FIELD)
         return text

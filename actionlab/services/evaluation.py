@@ -19,6 +19,7 @@ from ..errors import InvalidInput, NotFound
 from ..i18n import N_
 from ..library import Item, Library, LibraryError, SurveyForm, SurveyQuestion
 from ..store import RoomEdit, Store
+from ..text import block_text
 from .access import FACILITATOR, member_actor
 from .room import RoomWriter
 from .teams import NON_MEMBER_ROLES, TeamsService
@@ -215,7 +216,7 @@ class SurveyService(RoomWriter):
             value: int | None = None
             text: str | None = None
             if q.type == "text":
-                text = str(raw or "").strip() or None
+                text = block_text(raw or "") or None
                 if text is not None and len(text) > MAX_TEXT:
                     raise InvalidInput(N_("The answer to “{question}” is too long (at most {n} characters)."),
                                        question=title, n=MAX_TEXT)

@@ -10,6 +10,7 @@ from ..errors import InvalidInput, NotFound
 from ..i18n import N_
 from ..library import MeetingType
 from ..store import RoomEdit
+from ..text import line_text
 from .access import FACILITATOR, member_actor
 from .room import RoomWriter, default_agenda, template_agenda
 from .roomstate import Countdown, room_state
@@ -59,7 +60,7 @@ class MeetingService(RoomWriter):
         group_followup …) whose agenda and time-boxes the meeting takes; any other kind gets
         the default agenda. Without a title a template's own title is used."""
         template = self.library.meeting_types().get(kind)
-        title = " ".join((title or "").split())
+        title = line_text(title)
         if not title and template is not None:
             title = template.title(workshop.lang)
         if not title:

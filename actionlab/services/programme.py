@@ -32,6 +32,7 @@ from ..errors import InvalidInput
 from ..i18n import N_, translator
 from ..library import Library
 from ..store import Store
+from ..text import line_text
 from .access import FACILITATOR
 from .decisions import ADOPT, REJECT, REVISE
 from .progress import ACTIONS, due_date, status_of
@@ -191,7 +192,7 @@ class ProgrammeService:
 
     def add_case(self, workshop: Workshop, text: str) -> Workshop:
         """Note a case (案例): a proven solution written up to be shared (stage 6)."""
-        text = " ".join((text or "").split())
+        text = line_text(text)
         if not text:
             raise InvalidInput(N_("Write the case first."))
         if len(text) > CASE_LIMIT:

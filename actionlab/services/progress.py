@@ -17,6 +17,7 @@ from ..errors import InvalidInput
 from ..i18n import N_
 from ..library import Library
 from ..store import Store
+from ..text import block_text
 from .access import member_actor
 from .roomstate import room_state
 
@@ -64,7 +65,7 @@ class ActionRow:
 
 
 def clean_text(text: str | None) -> str:
-    text = (text or "").strip()
+    text = block_text(text)
     if len(text) > TEXT_LIMIT:
         raise InvalidInput(N_("The text is too long (at most {n} characters)."), n=TEXT_LIMIT)
     return text

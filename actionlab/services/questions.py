@@ -8,6 +8,7 @@ from ..errors import InvalidInput
 from ..i18n import N_
 from ..library import Item
 from ..store import RoomEdit
+from ..text import line_text
 from .access import FACILITATOR
 from .room import RoomWriter
 from .roomstate import ALL
@@ -34,7 +35,7 @@ class QuestionService(RoomWriter):
             if item is None:
                 raise InvalidInput(N_("Choose a question."))
             text, purpose = item.title(lang or workshop.lang), item.purpose
-        text = " ".join((text or "").split())
+        text = line_text(text)
         if not text:
             raise InvalidInput(N_("Choose a question or type one."))
         if len(text) > MAX_QUESTION:

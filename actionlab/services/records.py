@@ -44,6 +44,7 @@ from ..record import (
 )
 from ..settings import Settings
 from ..store import Store
+from ..text import line_text
 from .access import FACILITATOR
 from .canvas import CanvasService
 from .cases import CaseService
@@ -249,7 +250,7 @@ class RecordService:
         return str((ws.options or {}).get(FACILITATOR_OPTION) or "")
 
     def set_facilitator(self, ws, name: str):
-        name = " ".join((name or "").split())
+        name = line_text(name)
         if len(name) > NAME_LIMIT:
             raise InvalidInput(N_("The text is too long (at most {n} characters)."), n=NAME_LIMIT)
         return self.store.update_workshop_options(FACILITATOR, ws.id, (FACILITATOR_OPTION,), name)

@@ -13,6 +13,7 @@ from ..i18n import N_
 from ..library import Item, Library
 from ..roster import RosterReport, read_roster
 from ..store import Store
+from ..text import block_text, line_text
 from .access import FACILITATOR
 
 GROUP_MIN, GROUP_MAX = 4, 8  # members per group, facilitator not counted
@@ -79,7 +80,7 @@ class TeamsService:
     def set_subtask(self, actor: str, workshop: Workshop, member_id: int, text: str) -> Member:
         """A member's own sub-task; the member or the facilitator writes it."""
         self._member(workshop, member_id)
-        text = (text or "").strip()
+        text = block_text(text)
         if len(text) > MAX_SUBTASK:
             raise InvalidInput(N_("A sub-task holds at most {n} characters."), n=MAX_SUBTASK)
         return self.store.update_member(actor, int(member_id), subtask=text or None)
@@ -90,7 +91,7 @@ class TeamsService:
             raise InvalidInput(N_("Unknown roster column: {name}"), name=", ".join(sorted(unknown)))
         clean = {}
         for key, value in profile.items():
-            value = " ".join(str(value or "").split())
+            value = line_text(value or "")
             if len(value) > PROFILE_LIMITS[key]:
                 raise InvalidInput(N_("A roster entry holds at most {n} characters."),
                                    n=PROFILE_LIMITS[key])

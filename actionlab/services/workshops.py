@@ -10,6 +10,7 @@ from ..i18n import LANGS, N_, translator
 from ..library import Library
 from ..settings import Settings
 from ..store import Store
+from ..text import line_text
 from .access import FACILITATOR, hash_secret, new_join_code, new_secret, normalize_code
 from .roomstate import room_state
 
@@ -32,7 +33,7 @@ class GroupRoster:
 
 
 def _clean(text: str | None) -> str:
-    return " ".join((text or "").split())
+    return line_text(text)
 
 
 class WorkshopService:
