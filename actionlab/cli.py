@@ -179,6 +179,35 @@ def cmd_db_current(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    from .db.engine import make_engine
+    from .services.storebackup import StoreBackupService, human_size
+    from .store import Store
+
+    _ = translator(args.lang)
+    settings = Settings.from_env(db_url=args.db)
+    # no schema check: a store is worth backing up before `db upgrade` too
+    store = Store(make_engine(settings.db_url, settings.busy_timeout_ms))
+    try:
+        result = StoreBackupService(store, settings).back_up(args.out, keep=args.keep)
+    except InvalidInput as exc:
+        print(f"actionlab: {exc.translated(_)}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(result.path)
+    if not result.ok:
+        print(_("The copy failed its integrity check: {problem}", problem=result.check),
+              file=sys.stderr)
+        return 1
+    print(_("Backup written: {path} ({size}); the copy passed its integrity check.",
+            path=str(result.path), size=human_size(result.size)), file=sys.stderr)
+    if result.removed:
+        print(_("Removed {n} older backups; the newest {keep} are kept.", n=len(result.removed),
+                keep=settings.backup_keep if args.keep is None else args.keep), file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .exporters import format_names
 
@@ -244,6 +273,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=sorted(LANGS), default="en", help="language of the messages")
     p.add_argument("path", metavar="PATH", help="the backup file (.json)")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("backup", help="back up the whole store, also while the room is live",
+                       description="Copy the whole store while pages keep writing: SQLite with "
+                       "its online backup API (then PRAGMA integrity_check on the copy), "
+                       "PostgreSQL with pg_dump --format=custom (restore with pg_restore). "
+                       "Prints the file written. Exits 1 when the copy fails its check, 2 when "
+                       "no backup could be made. See docs/operations.md.")
+    _db_option(p)
+    p.add_argument("--out", metavar="PATH",
+                   help="file to write (a name with an extension, e.g. before-upgrade.sqlite3; "
+                   "never overwritten) or folder for a timestamped file (default: "
+                   "ACTIONLAB_BACKUP_DIR, else backups/ in the per-user data folder)")
+    p.add_argument("--keep", type=int, metavar="N",
+                   help="keep only the newest N backups in the folder (default: "
+                   "ACTIONLAB_BACKUP_KEEP, else 20; 0 keeps all)")
+    p.add_argument("--lang", choices=sorted(LANGS), default="en", help="language of the messages")
+    p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("roster", help="roster commands (stage 2: form the teams)")
     rsub = p.add_subparsers(dest="roster_command", required=True, metavar="ACTION")

@@ -23,7 +23,11 @@ class VoilaServer:
     """Starts ``python -m actionlab serve`` with its own HOME, Jupyter dirs and database."""
 
     def __init__(self, root: Path, db_url: str, key: str = "test-facilitator-key",
-                 port: int | None = None, extra_env: dict[str, str] | None = None):
+                 port: int | None = None, extra_env: dict[str, str] | None = None, *,
+                 own_group: bool = False):
+        """``own_group`` starts the server in a process group of its own, so that
+        :meth:`crash` can kill it (and whatever it started there) at once."""
+        self.own_group = own_group
         self.root = Path(root)
         self.db_url = db_url
         self.key = key
@@ -64,7 +68,7 @@ class VoilaServer:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "actionlab", "serve", "--port", str(self.port), "--key", self.key],
-            env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+            env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=self.own_group,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -85,6 +89,25 @@ class VoilaServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+        self.proc = None
+
+    def crash(self) -> None:
+        """SIGKILL the server's process group and every kernel's (jupyter_client starts each
+        kernel in a session of its own): nothing gets to clean up or flush. What the
+        processes already handed to the OS stays, as after any crash of the program."""
+        import signal
+
+        assert self.proc is not None and self.own_group, "start with own_group=True to crash"
+        kernels = list(self.kernel_processes()) if self.proc.poll() is None else []
+        for group in [self.proc.pid, *kernels]:
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                try:  # not a group leader after all: the process alone
+                    os.kill(group, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        self.proc.wait(timeout=30)
         self.proc = None
 
     def log(self) -> str:

@@ -93,6 +93,10 @@ def downgrade() -> None:
         batch.drop_column("decided")
         batch.drop_column("fields")
         batch.drop_column("parent_id")
+    # 0001 has no place for a roster member without a personal link; their cards stay,
+    # without an author (what ON DELETE SET NULL does where foreign keys are enforced)
+    op.execute("UPDATE cards SET author_id = NULL "
+               "WHERE author_id IN (SELECT id FROM members WHERE token_hash IS NULL)")
     op.execute("DELETE FROM members WHERE token_hash IS NULL")
     with op.batch_alter_table("members") as batch:
         batch.drop_column("subtask")
