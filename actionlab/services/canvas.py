@@ -16,7 +16,7 @@ from ..library import CanvasDef, ColumnDef, FieldDef, Library
 from ..settings import Settings
 from ..store import Store
 from ..text import block_text, line_text
-from .access import FACILITATOR, member_actor
+from .access import FACILITATOR, member_actor, stored_member
 from .options import revealed
 from .room import write_problem
 from .roomstate import PRIVATE, room_state
@@ -44,6 +44,12 @@ class Author:
 
     def may_edit_group(self, group_id: int) -> bool:
         return self.member is None or self.member.group_id == group_id
+
+    def now(self, store: Store) -> Author:
+        """This author as stored now. A page keeps the member it loaded, and its widgets still
+        answer messages after the facilitator moved the person to another group, changed their
+        role or took them off the list: the rules of a write go by the stored member."""
+        return self if self.member is None else Author(stored_member(store, self.member.id))
 
 
 FACILITATOR_AUTHOR = Author(None)
@@ -93,7 +99,7 @@ def acting_member(store: Store, author: Author, card: Card, for_member: int | No
         except (NotFound, TypeError, ValueError):
             raise InvalidInput(N_("Choose a member of the group.")) from None
     elif author.member is not None:
-        member = author.member
+        member = stored_member(store, author.member.id)
     else:
         raise InvalidInput(say.whom)
     if member.group_id != card.group_id:
@@ -220,7 +226,7 @@ class CanvasService:
         return text
 
     def _check_group(self, author: Author, group_id: int) -> None:
-        if not author.may_edit_group(group_id):
+        if not author.now(self.store).may_edit_group(group_id):
             raise InvalidInput(N_("You can only change your own group's canvas."))
 
     def check_open(self, author: Author, workshop_id: int, group_id: int, canvas: str,
@@ -343,7 +349,7 @@ class CanvasService:
         if author.is_facilitator:
             return True
         try:
-            role = self.library.item("roles", author.member.role)
+            role = self.library.item("roles", author.now(self.store).member.role)
         except LibraryError:
             return False
         return "decide" in role.may

@@ -44,10 +44,11 @@ class SpeakingService(RoomWriter):
         """The facilitator, and in their own group the leader or learning officer."""
         if author.is_facilitator:
             return True
-        if author.member.group_id != group_id:
+        member = author.now(self.store).member
+        if member.group_id != group_id:
             return False
         try:
-            return "run_round" in self.library.item("roles", author.member.role).may
+            return "run_round" in self.library.item("roles", member.role).may
         except LibraryError:
             return False
 

@@ -240,9 +240,6 @@ def test_widget_messages_forged_in_the_browser_do_not_pass_the_rules(pages, serv
     assert texts(server, code, group1) == ["Ann's own card"]
 
 
-@pytest.mark.xfail(strict=True, reason="the canvas rules check a member's group from the Member "
-                   "the page loaded, not the stored one: after a move the old board still writes "
-                   "to the old group (CanvasService._check_group, acting_member)")
 def test_a_moved_member_cannot_write_to_the_old_group_by_forged_messages(pages, server):
     _console, code = create_workshop(pages, server, "Moved member", groups=2)
     ann = join(pages, server, code, 0, "Ann")

@@ -285,3 +285,21 @@ def test_profile_values_are_limited_to_what_the_store_holds(wb, room):
     with pytest.raises(InvalidInput) as info:
         wb.teams.set_profile(ws, people["Ann"].id, gender="x" * 41)
     assert info.value.params == {"n": 40}
+
+
+def test_a_moved_member_writes_by_their_stored_group_not_the_page_they_loaded(wb):
+    """The page keeps the member it loaded; after the facilitator moves the person, the old
+    board's widgets must not write to the old group, and the new group's board works."""
+    from actionlab.services.canvas import Author
+
+    ws = wb.workshops.create("Moved", "en", 2)
+    g1, g2 = wb.workshops.groups(ws)
+    ann = wb.workshops.join(ws.code, g1.id, "Ann").member
+    loaded = Author(ann)  # what the page holds
+    wb.canvas.add_card(loaded, ws, g1.id, "restructure", "symptoms", "before the move")
+    wb.store.update_member("facilitator", ann.id, group_id=g2.id)
+    with pytest.raises(InvalidInput):
+        wb.canvas.add_card(loaded, ws, g1.id, "restructure", "symptoms", "after the move")
+    card = wb.canvas.add_card(loaded, ws, g2.id, "restructure", "symptoms", "in the new group")
+    assert card.group_id == g2.id
+    assert [c.text for c in wb.store.find_cards(ws.id, group_id=g1.id)] == ["before the move"]
