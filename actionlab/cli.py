@@ -66,6 +66,15 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_keys(args) -> int:
+    _ = translator(args.lang)
+    with _workbook(args) as wb:
+        closed = wb.access.unlock()
+    print(_("Key checks were closed after wrong keys; they are open again.") if closed
+          else _("Key checks were open; the count of wrong keys is cleared."))
+    return 0
+
+
 def cmd_list(args) -> int:
     with _workbook(args) as wb:
         workshops = wb.workshops.all()
@@ -273,6 +282,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=sorted(LANGS), default="en", help="language of the messages")
     p.add_argument("path", metavar="PATH", help="the backup file (.json)")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("keys", help="facilitator keys: open key checks closed after wrong keys",
+                       description="After 5 wrong facilitator keys within 10 minutes every key "
+                       "is refused for a while (5 minutes, doubling up to an hour). --unlock "
+                       "opens key checks again at once and forgets the wrong keys.")
+    p.add_argument("--unlock", action="store_true", required=True,
+                   help="forget the wrong keys and end any cooling-off now")
+    p.add_argument("--lang", choices=sorted(LANGS), default="en", help="language of the messages")
+    _db_option(p)
+    p.set_defaults(func=cmd_keys)
 
     p = sub.add_parser("backup", help="back up the whole store, also while the room is live",
                        description="Copy the whole store while pages keep writing: SQLite with "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import ipywidgets as w
 
 from actionlab.db.models import Workshop
@@ -12,6 +14,7 @@ from actionlab.services.live import ChangeBatch
 from actionlab.settings import Settings
 from actionlab.urls import join_url, projector_url
 
+from .backupinfo import BackupInfo
 from .common import MessageLine, button, esc, guarded, html_box, wb
 from .exportpanel import ExportPanel
 from .keygate import key_refusal
@@ -19,6 +22,8 @@ from .live import LiveLoop
 from .picker import CanvasPicker
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
+#: How often the console re-reads the last backup (seconds).
+BACKUP_READ_S = 5.0
 
 
 class ConsolePage:
@@ -73,6 +78,9 @@ class ConsolePage:
         self.roster = html_box("", "wb-roster")
         self.export_holder = w.VBox([])
         self.exports = None
+        # The whole store's backup, not one workshop's: built once per console page.
+        self.backup = BackupInfo(self.workbook, _)
+        self._backup_read = time.monotonic()
         overview = wb(
             w.VBox([
                 self.info,
@@ -80,6 +88,7 @@ class ConsolePage:
                 self.roster,
                 html_box(f'<h3>{esc(_("Session record"))}</h3>'),
                 self.export_holder,
+                self.backup.widget,
             ]),
             "wb-workshop-overview",
         )
@@ -246,6 +255,10 @@ class ConsolePage:
     def tick(self) -> None:
         for panel in (self.controls, self.rounds, self.people) if self.panels else ():
             panel.tick()
+        if time.monotonic() - self._backup_read >= BACKUP_READ_S:
+            # A backup by the command or another console writes no change-log row.
+            self._backup_read = time.monotonic()
+            self.backup.refresh()
 
     def start(self) -> None:
         self._started = True

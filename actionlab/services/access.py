@@ -160,6 +160,14 @@ class AccessService:
         return KeyCheck("wrong")
 
 
+    def unlock(self) -> bool:
+        """Forget every wrong key and any cooling-off (``actionlab keys --unlock``, for a
+        facilitator shut out by someone guessing). Returns whether key checks were closed."""
+        was_closed = self.store.find_server_state(KEY_ATTEMPTS).get("closed_until", 0) > self.clock()
+        self.store.update_server_state(KEY_ATTEMPTS, dict.clear)
+        return was_closed
+
+
 def _forget(doc: dict) -> None:
     """A right key: the wrong ones before it no longer count (the doubling stays)."""
     doc["failures"] = []

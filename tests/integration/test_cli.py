@@ -22,7 +22,8 @@ def run(*args: str, db: str | None = None, check: bool = True) -> subprocess.Com
     return done
 
 
-@pytest.mark.parametrize("sub", [["serve"], ["demo"], ["list"], ["export"], ["db"], ["db", "upgrade"]])
+@pytest.mark.parametrize("sub", [["serve"], ["demo"], ["list"], ["export"], ["db"], ["db", "upgrade"],
+                                 ["backup"], ["keys"]])
 def test_every_subcommand_has_help(sub):
     done = run(*sub, "--help")
     assert "usage: actionlab" in done.stdout and "--" in done.stdout
@@ -113,3 +114,20 @@ def test_roster_import_all_or_nothing(tmp_path):
     assert done.returncode == 2 and "XLSX 文件已损坏" in done.stderr and "Traceback" not in done.stderr
     done = run("roster", "import", "--workshop", code, str(tmp_path / "missing.csv"), db=db, check=False)
     assert done.returncode == 2 and "cannot read" in done.stderr
+
+
+def test_keys_unlock_opens_key_checks_closed_by_wrong_keys(tmp_path):
+    from actionlab.services import Workbook
+    from actionlab.settings import Settings
+
+    db = f"sqlite:///{tmp_path / 'keys.db'}"
+    with Workbook.open(Settings(db_url=db), upgrade=True) as wb:
+        key = wb.access.issue_facilitator_key()
+        for n in range(5):
+            wb.access.check_facilitator_key(f"guess-{n}")
+        assert wb.access.check_facilitator_key(key).reason == "throttled"
+    done = run("keys", "--unlock", "--lang", "zh", db=db)
+    assert "已重新开放" in done.stdout
+    with Workbook.open(Settings(db_url=db)) as wb:
+        assert wb.access.check_facilitator_key(key).ok
+    assert "已清零" in run("keys", "--unlock", "--lang", "zh", db=db).stdout

@@ -189,6 +189,19 @@ def test_export_panel_downloads_each_format_through_a_data_link(pages, server, t
     expect(panel.locator(".wb-export-button")).to_be_enabled()
     assert console.evaluate("document.querySelectorAll('img[src=x]').length") == 0
 
+    # -- a backup of the whole store from the console, shown with its time and size ---------
+    backup = console.locator(".wb-backup-info")
+    expect(backup.locator(".wb-backup-state")).to_have_attribute("data-state", "none")
+    backup.locator(".wb-backup-now").click()
+    expect(backup.locator(".wb-backup-state")).to_have_attribute("data-state", "ok")
+    expect(backup.locator(".wb-backup-state")).to_contain_text(_("Last backup: {time}, {size}")
+                                                               .split("{")[0].strip())
+    with Workbook.open(Settings(db_url=server.db_url)) as wb:
+        copy = Path(wb.store.find_server_state("backup")["path"])
+    assert copy.read_bytes().startswith(b"SQLite format 3")
+    status, body = status_of(f"{server.base}/voila/files{copy}")
+    assert status in (403, 404) and not body.startswith(b"SQLite format")
+
     # -- the server hands out no file: not the database, not the notebooks -----------------
     db_file = server.db_url.removeprefix("sqlite:///")
     for path in (f"/voila/files{db_file}", f"/files{db_file}", "/voila/files/console.ipynb",

@@ -180,3 +180,12 @@ def test_the_stored_member_answers_for_a_page_that_kept_an_old_one(wb):
     wb.store.remove_member("facilitator", loaded.id)
     with pytest.raises(InvalidInput, match="no longer on this workshop's list"):
         stored_member(wb.store, loaded.id)
+
+
+def test_unlock_opens_key_checks_at_once(door):
+    assert not door.unlock()  # nothing was closed
+    wrong(door, KEY_FAILURES)
+    assert door.check_facilitator_key(KEY).reason == "throttled"
+    assert door.unlock()
+    assert door.check_facilitator_key(KEY).ok
+    assert wrong(door, KEY_FAILURES - 1) == ["wrong"] * (KEY_FAILURES - 1)  # the count starts over
