@@ -34,13 +34,14 @@ run: install ## Demo workshop on the embedded SQLite store (once), then serve; e
 	$(VENV)/bin/actionlab demo --if-missing
 	$(VENV)/bin/actionlab serve $(ARGS)
 
-system-deps: ## Install missing Debian packages the tests need (chromium, CJK fonts, PostgreSQL, poppler)
+system-deps: ## Install missing Debian packages the tests need (chromium, CJK fonts, PostgreSQL, poppler, nginx)
 	@set -e; \
 	pkgs=""; \
 	command -v chromium >/dev/null 2>&1 || pkgs="$$pkgs chromium"; \
 	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || pkgs="$$pkgs fonts-noto-cjk"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs="$$pkgs postgresql"; \
 	dpkg -s poppler-utils >/dev/null 2>&1 || command -v pdftotext >/dev/null 2>&1 || pkgs="$$pkgs poppler-utils"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || pkgs="$$pkgs nginx"; \
 	if [ -z "$$pkgs" ]; then echo "system-deps: all present"; exit 0; fi; \
 	if ! command -v apt-get >/dev/null 2>&1; then \
 		echo "system-deps: apt-get not available; install these yourself:$$pkgs (tests that need them will be skipped)"; \

@@ -32,13 +32,15 @@ def cmd_serve(args) -> int:
     from .urls import console_url, join_url, projector_url
 
     settings = Settings.from_env(db_url=args.db, port=args.port, room=args.room or None,
-                                 facilitator_key=args.key)
+                                 facilitator_key=args.key, base_url=args.base_url,
+                                 public_url=args.public_url)
     with _workbook(args, upgrade=True) as wb:
         key = wb.access.issue_facilitator_key(settings.facilitator_key or None)
         workshops = wb.workshops.all()
     plan = server.plan(settings)
     base = plan.base_url
-    local = f"http://127.0.0.1:{settings.port}/"
+    # Behind a proxy (a public URL is set) the facilitator's pages go through it as well.
+    local = base if settings.public_url else server.local_base(settings)
     print(f"actionlab {__version__} — store: {settings.db_url}")
     print(f"  Facilitator console : {console_url(local, key)}")
     latest = workshops[-1] if workshops else None
@@ -48,7 +50,7 @@ def cmd_serve(args) -> int:
         print(f"  Join code           : {latest.code}   ({latest.title})")
     else:
         print(f"  Participants join   : {join_url(base)}")
-    if not settings.room:
+    if not settings.room and not settings.public_url:
         print("  Only this computer can connect. Use --room to let the room's devices join.")
     print("  Stop with Ctrl-C.", flush=True)
     return server.run(plan)
@@ -235,6 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, metavar="N", help="port to listen on (default 8866)")
     p.add_argument("--key", metavar="KEY",
                    help="facilitator key to use (default: ACTIONLAB_KEY, else a new random key)")
+    p.add_argument("--base-url", metavar="PATH",
+                   help="serve the pages under PATH, e.g. /room1/, for several rooms behind one "
+                   "proxy (default: ACTIONLAB_BASE_URL, else /); see docs/deployment.md")
+    p.add_argument("--public-url", metavar="URL",
+                   help="address participants reach the server at, e.g. the proxy's "
+                   "https://rooms.example.org/; the base URL is added (default: "
+                   "ACTIONLAB_PUBLIC_URL, else this machine's address)")
     _db_option(p)
     p.set_defaults(func=cmd_serve)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .netutil import lan_address
 from .paths import NOTEBOOKS_DIR, PACKAGE_DIR, VOILA_TEMPLATES_ROOT
 from .settings import Settings
-from .urls import PAGES
+from .urls import PAGES, with_base
 
 # -- what the server renders -------------------------------------------------------------
 #: The notebooks Voila renders: the three pages, by their exact names. Anything else in the
@@ -51,10 +51,17 @@ class ServerPlan:
 
 
 def public_base(settings: Settings) -> str:
+    """The address the pages are reached at from outside, with the base URL: the public URL
+    (a proxy's address) when set, else this machine's, e.g. ``https://host/room1/``."""
     if settings.public_url:
-        return settings.public_url.rstrip("/") + "/"
+        return with_base(settings.public_url.rstrip("/") + "/", settings.base_url)
     host = lan_address() if settings.room else "127.0.0.1"
-    return f"http://{host}:{settings.port}/"
+    return f"http://{host}:{settings.port}{settings.base_url}"
+
+
+def local_base(settings: Settings) -> str:
+    """The server's own address on this machine, with the base URL."""
+    return f"http://127.0.0.1:{settings.port}{settings.base_url}"
 
 
 def kernel_options(settings: Settings) -> list[str]:
@@ -79,6 +86,8 @@ def plan(settings: Settings) -> ServerPlan:
         "--no-browser",
         f"--port={settings.port}",
         f"--Voila.ip={host}",
+        # Several rooms behind one proxy: each serves under its own path (/room1/, …).
+        f"--Voila.base_url={settings.base_url}",
         "--template=actionlab",
         "--theme=light",
         "--strip_sources=True",
@@ -102,6 +111,7 @@ def plan(settings: Settings) -> ServerPlan:
             "JUPYTER_CONFIG_PATH": os.pathsep.join(config_path),
             "ACTIONLAB_DB": settings.db_url,
             "ACTIONLAB_PUBLIC_URL": base,
+            "ACTIONLAB_BASE_URL": settings.base_url,  # the pages' links within this server
             "ACTIONLAB_POLL_INTERVAL": str(settings.poll_interval),
             "ACTIONLAB_LANG": settings.default_lang,
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import platformdirs
 
+from .urls import base_path
+
 APP_NAME = "actionlab"
 
 
@@ -43,7 +45,9 @@ class Settings:
     host: str = _opt("127.0.0.1", "Address Voila binds to; room mode uses 0.0.0.0.", "ACTIONLAB_HOST")
     port: int = _opt(8866, "Port of the Voila server.", "ACTIONLAB_PORT", int)
     room: bool = _opt(False, "Room mode: listen on the LAN and put the LAN address in join links.", "ACTIONLAB_ROOM", _as_bool)
-    public_url: str = _opt("", "Base URL participants use to reach the server (derived when empty).", "ACTIONLAB_PUBLIC_URL")
+    public_url: str = _opt("", "Address participants reach the server at, e.g. a proxy's https://host/ (the base URL is added); derived when empty.", "ACTIONLAB_PUBLIC_URL")
+    # -- several rooms behind one proxy (docs/deployment.md) --
+    base_url: str = _opt("/", "Path the server's pages live under, e.g. /room1/ when nginx serves several rooms on one address (Voila's base_url); links add it to the public URL.", "ACTIONLAB_BASE_URL")
     facilitator_key: str = _opt("", "Facilitator key; generated at start when empty.", "ACTIONLAB_KEY")
     poll_interval: float = _opt(0.4, "Seconds between a page's checks for new changes.", "ACTIONLAB_POLL_INTERVAL", float)
     default_lang: str = _opt("zh", "Language of new workshops and of pages before a workshop is chosen (zh or en).", "ACTIONLAB_LANG")
@@ -64,6 +68,7 @@ class Settings:
     def __post_init__(self) -> None:
         if not self.db_url:
             self.db_url = default_db_url()
+        self.base_url = base_path(self.base_url)
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:

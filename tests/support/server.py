@@ -19,15 +19,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def terminate(proc: subprocess.Popen, grace: float = 20) -> None:
+    """SIGTERM, then SIGKILL if ``proc`` has not ended within ``grace`` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 class VoilaServer:
     """Starts ``python -m actionlab serve`` with its own HOME, Jupyter dirs and database."""
 
     def __init__(self, root: Path, db_url: str, key: str = "test-facilitator-key",
                  port: int | None = None, extra_env: dict[str, str] | None = None, *,
-                 own_group: bool = False):
+                 own_group: bool = False, base_url: str = "/"):
         """``own_group`` starts the server in a process group of its own, so that
-        :meth:`crash` can kill it (and whatever it started there) at once."""
+        :meth:`crash` can kill it (and whatever it started there) at once. ``base_url`` serves
+        the pages under a path (``/room1/``: one of several rooms behind a proxy); ``base``
+        stays the bare origin, so ``base + href`` opens a link a page shows."""
+        from actionlab.urls import base_path
+
         self.own_group = own_group
+        self.base_url = base_path(base_url)
         self.root = Path(root)
         self.db_url = db_url
         self.key = key
@@ -67,7 +83,8 @@ class VoilaServer:
     def start(self, timeout: float = 90) -> VoilaServer:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "actionlab", "serve", "--port", str(self.port), "--key", self.key],
+            [sys.executable, "-m", "actionlab", "serve", "--port", str(self.port), "--key", self.key,
+             "--base-url", self.base_url],
             env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=self.own_group,
         )
         deadline = time.monotonic() + timeout
@@ -75,20 +92,15 @@ class VoilaServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"actionlab serve exited early:\n{self.log()}")
             try:
-                with urllib.request.urlopen(f"{self.base}/voila/static/voila.js", timeout=2):
+                with urllib.request.urlopen(f"{self.base}{self.base_url}voila/static/voila.js", timeout=2):
                     return self
             except (urllib.error.URLError, ConnectionError, OSError):
                 time.sleep(0.2)
         raise RuntimeError(f"actionlab serve did not answer in {timeout}s:\n{self.log()}")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        if self.proc:
+            terminate(self.proc)
         self.proc = None
 
     def crash(self) -> None:
@@ -119,7 +131,7 @@ class VoilaServer:
         """The server's model of one kernel (``/api/kernels/<id>``: ``connections``,
         ``last_activity``, ``execution_state``), or None once the server has shut it down."""
         try:
-            with urllib.request.urlopen(f"{self.base}/api/kernels/{kernel_id}", timeout=10) as reply:
+            with urllib.request.urlopen(f"{self.base}{self.base_url}api/kernels/{kernel_id}", timeout=10) as reply:
                 return json.loads(reply.read())
         except urllib.error.HTTPError as error:
             if error.code == 404:
@@ -160,4 +172,4 @@ class VoilaServer:
         from urllib.parse import urlencode
 
         query = urlencode(params)
-        return f"{self.base}/voila/render/{page}.ipynb" + (f"?{query}" if query else "")
+        return f"{self.base}{self.base_url}voila/render/{page}.ipynb" + (f"?{query}" if query else "")

@@ -108,3 +108,69 @@ def test_voila_renders_the_three_pages_and_nothing_else(tmp_path, monkeypatch):
             server.pages_only(Request(other), notebook=None, cwd=str(NOTEBOOKS_DIR))
         assert refused.value.status_code == 404, other
     assert (NOTEBOOKS_DIR / "analysis.ipynb").exists()  # the refused one is really there
+
+
+# -- several rooms behind one proxy (docs/deployment.md) --------------------------------------
+def test_base_url_reaches_voila_the_pages_and_every_link(tmp_path):
+    plan = server.plan(Settings(db_url=f"sqlite:///{tmp_path}/x.db", port=8871, base_url="/room1/"))
+    assert "--Voila.base_url=/room1/" in plan.argv
+    assert plan.env["ACTIONLAB_BASE_URL"] == "/room1/"  # the pages' links within the server
+    assert plan.base_url == plan.env["ACTIONLAB_PUBLIC_URL"] == "http://127.0.0.1:8871/room1/"
+    assert join_url(plan.base_url, "ABC234") == (
+        "http://127.0.0.1:8871/room1/voila/render/participant.ipynb?code=ABC234")
+    # what a page inside the server links to: its own path, under the base URL
+    assert member_url("/room1/", "ABC234", "t").startswith("/room1/voila/render/participant.ipynb?")
+    assert projector_url("/room1/", "k", "ABC234").startswith("/room1/voila/render/projector.ipynb?")
+    # one server alone keeps Voila's root
+    alone = server.plan(Settings(db_url=f"sqlite:///{tmp_path}/x.db"))
+    assert "--Voila.base_url=/" in alone.argv and alone.env["ACTIONLAB_BASE_URL"] == "/"
+
+
+def test_public_url_is_the_proxy_and_the_base_url_is_added_once():
+    def public(url, base):
+        return server.public_base(Settings(public_url=url, base_url=base))
+
+    assert public("https://rooms.example.org", "/room3/") == "https://rooms.example.org/room3/"
+    assert public("https://rooms.example.org/", "room3") == "https://rooms.example.org/room3/"
+    assert public("https://rooms.example.org/room3", "/room3/") == "https://rooms.example.org/room3/"
+    assert public("http://10.0.0.5:8080", "/room3/") == "http://10.0.0.5:8080/room3/"
+    assert public("https://rooms.example.org/wb", "/") == "https://rooms.example.org/wb/"
+
+
+def test_base_url_from_env_and_its_spelling(monkeypatch):
+    import pytest
+
+    from actionlab.errors import ActionlabError
+
+    monkeypatch.setenv("ACTIONLAB_BASE_URL", "room2")
+    assert Settings.from_env().base_url == "/room2/"
+    assert Settings.from_env(base_url="/room4").base_url == "/room4/"  # the option wins
+    for same in ("", "/", "//"):
+        assert Settings(base_url=same).base_url == "/"
+    assert Settings(base_url="/site//room-1_a/").base_url == "/site/room-1_a/"
+    for bad in ("http://host/room1/", "/room1/?x=1", "/room 1/", "/../room1/", "/room1/#top", "/räum/"):
+        with pytest.raises(ActionlabError, match="base URL must be a path"):
+            Settings(base_url=bad)
+
+
+def test_serve_prints_the_rooms_links_behind_the_proxy(tmp_path, fresh_db, monkeypatch, capsys):
+    from actionlab import cli
+
+    started = []
+    monkeypatch.setattr(server, "run", lambda plan: started.append(plan) or 0)
+    url = fresh_db(tmp_path / "rooms.db")
+    assert cli.main(["serve", "--db", url, "--port", "8873", "--base-url", "/room3/",
+                     "--public-url", "https://rooms.example.org", "--key", "k-3"]) == 0
+    out = capsys.readouterr().out
+    assert "https://rooms.example.org/room3/voila/render/console.ipynb?key=k-3" in out
+    assert "https://rooms.example.org/room3/voila/render/participant.ipynb" in out
+    assert "Only this computer" not in out  # the proxy lets the room in
+    (plan,) = started
+    assert {"--port=8873", "--Voila.ip=127.0.0.1", "--Voila.base_url=/room3/"} <= set(plan.argv)
+    assert plan.env["ACTIONLAB_PUBLIC_URL"] == "https://rooms.example.org/room3/"
+
+    # without a proxy the facilitator's links are this machine's, under the base URL
+    assert cli.main(["serve", "--db", url, "--port", "8874", "--base-url", "room4", "--key", "k-4"]) == 0
+    assert "http://127.0.0.1:8874/room4/voila/render/console.ipynb?key=k-4" in capsys.readouterr().out
+    assert cli.main(["serve", "--db", url, "--base-url", "/a b/"]) == 2
+    assert "base URL must be a path" in capsys.readouterr().err
