@@ -217,8 +217,8 @@ class ConsolePage:
     def _show_info(self) -> None:
         _ = self._
         ws = self.workshop
-        url = join_url(self.settings.public_url or "/", ws.code)
-        projector = projector_url("/", self.key, ws.code)
+        url = join_url(self.settings.public_url or self.settings.base_url, ws.code)
+        projector = projector_url(self.settings.base_url, self.key, ws.code)
         self.info.value = (
             f'<div class="wb-workshop-card">'
             f'<img class="wb-join-qr" alt="QR" src="{qr_data_uri(url)}">'

@@ -135,8 +135,8 @@ class ParticipantPage:
         self.lang = workshop.lang
         self._ = _ = translator(workshop.lang)
         group = next(g for g in self.workbook.workshops.groups(workshop) if g.id == member.group_id)
-        link = member_url(self.settings.public_url or "/", workshop.code, token)
-        relative = member_url("/", workshop.code, token)
+        link = member_url(self.settings.public_url or self.settings.base_url, workshop.code, token)
+        relative = member_url(self.settings.base_url, workshop.code, token)
         header = html_box(
             f'<div class="wb-member-badge"><span class="wb-member-name">{esc(member.name)}</span>'
             f' · <span class="wb-member-group">{esc(group.name)}</span></div>'

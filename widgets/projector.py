@@ -41,7 +41,7 @@ class ProjectorPage:
         self._ = _ = translator(workshop.lang)
         self.workshop = workshop
         feed = workbook.feed(workshop.id)  # before the first read: no change slips by
-        url = join_url(settings.public_url or "/", workshop.code)
+        url = join_url(settings.public_url or settings.base_url, workshop.code)
         header = html_box(
             f'<div class="wb-projector-header">'
             f'<div class="wb-projector-title wb-page-title" data-title="{esc(workshop.title)}">{esc(workshop.title)}</div>'
