@@ -51,7 +51,7 @@ class Pages:
         self.contexts = []
         self.outside_requests: list[str] = []
 
-    def open(self, url: str, *, width: int = 1280, height: int = 900):
+    def open(self, url: str, *, width: int = 1280, height: int = 900, timeout_ms: int = 60_000):
         context = self.browser.new_context(viewport={"width": width, "height": height},
                                            accept_downloads=True)
         context.set_default_timeout(60_000)
@@ -59,7 +59,7 @@ class Pages:
         page = context.new_page()
         page.on("request", self._check_request)
         page.goto(url)
-        page.wait_for_selector(".wb-page")
+        page.wait_for_selector(".wb-page", timeout=timeout_ms)
         return page
 
     def _check_request(self, request) -> None:

@@ -28,7 +28,6 @@ from actionlab.services.canvas import Author
 from actionlab.settings import Settings
 from tests.support.server import VoilaServer
 from tests.support.writer import Writer
-from tests.ui.conftest import pages, playwright_browser  # noqa: F401 - fixtures
 from tests.ui.room import join
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -91,7 +90,7 @@ def add_on_page(page, text: str) -> None:
     form.locator(".wb-add-button").click()
 
 
-def test_sigkill_of_the_server_and_kernels_loses_no_acknowledged_write(tmp_path, pages):  # noqa: F811
+def test_sigkill_of_the_server_and_kernels_loses_no_acknowledged_write(tmp_path, pages):
     live = tmp_path / "room.db"
     db = f"sqlite:///{live}"
     code, tokens = make_room(db, WRITERS + 1)
@@ -138,7 +137,11 @@ def test_sigkill_of_the_server_and_kernels_loses_no_acknowledged_write(tmp_path,
     # the server comes back on the same file and port; the personal link still works
     server.start()
     try:
-        again = pages.open(personal, width=420, height=900)
+        try:  # the first page after a restart imports everything afresh: give it time
+            again = pages.open(personal, width=420, height=900, timeout_ms=180_000)
+        except Exception as exc:
+            raise AssertionError(f"the page did not come back after the restart: {exc}\n"
+                                 f"server log:\n{server.log()[-6000:]}") from exc
         expect(again.locator(".wb-member-name")).to_have_text("Pat Browser")
         expect(again.locator(".wb-join-submit")).to_have_count(0)
         board = again.locator(".wb-column-symptoms")
