@@ -36,7 +36,8 @@ def create_workshop(pages, server, title: str, *, groups: int = 2, canvases=(), 
         arrange(console)
     console.locator(".wb-create-submit").click()
     code_box = console.locator(".wb-workshop-info .wb-join-code")
-    expect(code_box).to_have_text(re.compile(r"^[A-Z2-9]{6}$"))
+    # creating builds every facilitator panel of the new workshop: slow on a busy machine
+    expect(code_box).to_have_text(re.compile(r"^[A-Z2-9]{6}$"), timeout=90_000)
     return console, code_box.inner_text()
 
 

@@ -46,7 +46,9 @@ def export(console, fmt: str, name: re.Pattern, save_to: Path) -> tuple[str, Pat
     console.evaluate(WATCH_BAR)
     panel.locator(".wb-export-button").click()
     link = panel.locator(".wb-export-download a.wb-export-link")
-    expect(link).to_have_attribute("download", name)
+    # the first PDF or Word cuts the CJK font and draws the charts (seconds on a quiet
+    # machine, much longer on a busy one)
+    expect(link).to_have_attribute("download", name, timeout=180_000)
     expect(panel.locator(".wb-export-size")).to_have_text(re.compile(r"^\d+(\.\d)? [KM]B$"))
     # the bar went forward while the file was made, and stands full
     expect(panel.locator(".wb-export-progress .progress-bar")).to_have_attribute(
