@@ -213,6 +213,8 @@ def test_widget_messages_forged_in_the_browser_do_not_pass_the_rules(pages, serv
         group1 = wb.workshops.groups(wb.workshops.get(code))[0]
 
     # -- no facilitator control lives in a participant's kernel, shown or hidden -----------
+    # (the console's controls for a member appear once its live loop has seen Ann join)
+    expect(console.locator(".wb-member-role").first).to_be_attached()
     on_console = classes(console.evaluate(MODELS))
     assert set(FACILITATOR_CONTROLS) <= on_console, set(FACILITATOR_CONTROLS) - on_console
     models = ann.evaluate(MODELS)
