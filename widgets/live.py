@@ -1,8 +1,13 @@
 """The page's live loop: one asyncio task that polls the change log and notifies views.
 
-It runs in the kernel's own event loop (no threads touch widgets), asks the store for changes
-after the last revision it saw a few times a second, and hands each batch to the views that
-subscribed; each view refreshes only what the batch touches.
+It runs in the kernel's own event loop (no threads touch widgets) and hands each batch of
+changes to the views that subscribed; each view refreshes only what the batch touches.
+
+When to ask the store: as soon as the store's change signal fires (:mod:`actionlab.db.signal`:
+a PostgreSQL notification wakes the loop through its socket; on SQLite the loop looks at the
+database files every ``watch`` seconds, a pair of ``stat`` calls), and every ``fallback``
+seconds whatever the signal says. Without a working signal it asks every ``interval`` seconds.
+The tickers (countdowns, presence) run every ``interval`` seconds.
 """
 
 from __future__ import annotations
@@ -19,12 +24,22 @@ log = logging.getLogger(__name__)
 
 
 class LiveLoop:
+    #: Seconds between two looks at the SQLite files (the loop's reaction time there).
+    watch = 0.05
+    #: Seconds after which the store is asked even though the signal said nothing.
+    fallback = 3.0
+    #: Seconds between attempts to get a new signal once one has broken.
+    reopen = 30.0
+
     def __init__(self, feed: ChangeFeed, interval: float = 0.4):
         self.feed = feed
         self.interval = interval
         self._subscribers: list[Callable[[ChangeBatch], None]] = []
         self._tickers: list[Callable[[], None]] = []
         self._task: asyncio.Task | None = None
+        self._signal = None
+        self._fd: int | None = None
+        self._woken: asyncio.Event | None = None
         self.online = True
         self.on_status: Callable[[bool], None] | None = None
 
@@ -36,7 +51,13 @@ class LiveLoop:
         self._tickers.append(callback)
 
     def tick(self) -> ChangeBatch:
-        """One poll; notifies subscribers. Returns the batch (tests call this directly)."""
+        """One poll and one round of the tickers. Returns the batch (tests call this directly)."""
+        batch = self.poll()
+        self.run_tickers()
+        return batch
+
+    def poll(self) -> ChangeBatch:
+        """Ask the store for new changes and hand them to the subscribers."""
         try:
             batch = self.feed.poll()
         except StoreError:
@@ -49,12 +70,14 @@ class LiveLoop:
                     callback(batch)
                 except Exception:  # one broken view must not stop the room
                     log.exception("view refresh failed")
+        return batch
+
+    def run_tickers(self) -> None:
         for callback in list(self._tickers):
             try:
                 callback()
             except Exception:
                 log.exception("view tick failed")
-        return batch
 
     def _set_online(self, online: bool) -> None:
         if online != self.online:
@@ -62,10 +85,74 @@ class LiveLoop:
             if self.on_status:
                 self.on_status(online)
 
+    # -- the task ---------------------------------------------------------------------------
+    def _open_signal(self) -> None:
+        signal_of = getattr(self.feed, "signal", None)
+        try:
+            self._signal = signal_of() if signal_of else None
+        except Exception:  # the store answers polls but gives no signal: poll at every interval
+            log.exception("no change signal")
+            self._signal = None
+        self._fd = self._signal.fileno() if self._signal is not None else None
+        if self._fd is not None:
+            self._woken = asyncio.Event()
+            asyncio.get_running_loop().add_reader(self._fd, self._woken.set)
+
+    def _close_signal(self) -> None:
+        signal, self._signal = self._signal, None
+        if self._fd is not None:
+            try:
+                asyncio.get_running_loop().remove_reader(self._fd)
+            except (RuntimeError, ValueError, OSError):
+                pass
+            self._fd = None
+        if signal is not None:
+            signal.close()
+
+    async def _wait(self, seconds: float) -> None:
+        """Sleep up to ``seconds``; a readable signal socket ends the wait early."""
+        if self._woken is None or self._fd is None:
+            await asyncio.sleep(seconds)
+            return
+        try:
+            await asyncio.wait_for(self._woken.wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
+        self._woken.clear()
+
     async def _run(self) -> None:
-        while True:
+        clock = asyncio.get_running_loop().time
+        self._open_signal()
+        try:
             self.tick()
-            await asyncio.sleep(self.interval)
+            polled = ticked = opened = clock()
+            while True:
+                signal = self._signal
+                if signal is None or signal.broken:
+                    if signal is not None and clock() - opened >= self.reopen:
+                        self._close_signal()  # try a new one (the server may be back)
+                        self._open_signal()
+                        opened = clock()
+                    await asyncio.sleep(max(self.interval - (clock() - ticked), 0))
+                    self.tick()
+                    polled = ticked = clock()
+                    continue
+                pause = self.interval if self._fd is not None else self.watch
+                await self._wait(min(pause, max(self.interval - (clock() - ticked), 0)))
+                now = clock()
+                changed = signal.changed()
+                if signal.broken and self._fd is not None:  # lost just now: stop watching it
+                    asyncio.get_running_loop().remove_reader(self._fd)
+                    self._fd = None
+                    opened = now
+                if changed or now - polled >= self.fallback:
+                    self.poll()
+                    polled = now
+                if now - ticked >= self.interval:
+                    self.run_tickers()
+                    ticked = now
+        finally:
+            self._close_signal()
 
     def start(self) -> None:
         if self._task is None or self._task.done():

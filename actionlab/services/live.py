@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..db.models import Change
+from ..db.signal import ChangeSignal
 from ..store import Store
 
 
@@ -37,6 +38,11 @@ class ChangeFeed:
         self.store = store
         self.workshop_id = workshop_id
         self.revision = store.find_latest_revision() if after is None else after
+
+    def signal(self) -> ChangeSignal:
+        """A new signal that fires when this workshop may have changes to poll for (one
+        per live loop: on PostgreSQL it holds a connection of its own)."""
+        return self.store.change_signal(self.workshop_id)
 
     def poll(self, limit: int = 500) -> ChangeBatch:
         changes = self.store.find_changes(after=self.revision, workshop_id=self.workshop_id,

@@ -1,0 +1,135 @@
+"""Change signals: a cheap way for a page to know the store has new changes, without a query.
+
+A page's live loop asks the change log for new rows (:class:`actionlab.services.live.ChangeFeed`).
+Asking a few times a second from every open page costs the server most of its CPU in a full room,
+and still leaves each change up to one interval late. A signal says *when* to ask:
+
+* **PostgreSQL**: every write transaction that logs changes sends ``NOTIFY actionlab_changes``
+  with the workshop's id (delivered at commit, see :meth:`actionlab.store.Store.write`). Each page
+  holds one extra connection that ``LISTEN``\\ s; its socket becomes readable when a notification
+  arrives, so the page's event loop wakes up at once and otherwise costs nothing
+  (:meth:`PgNotifySignal.fileno`).
+* **SQLite**: every commit writes to the database's ``-wal`` file (WAL mode) or the file itself.
+  Two ``stat`` calls (microseconds, no lock, no query) tell whether either has changed since the
+  last look (:class:`FileStatSignal`). A commit in the same clock tick as the last look, at the
+  same file size, can go unseen: the live loop also asks the store every few seconds anyway.
+
+A signal may say "changed" when nothing of the page's workshop changed (another workshop's
+write on SQLite): the query that follows finds nothing, which is cheap. It must never stay
+silent for long about a change: a broken signal says so (:attr:`ChangeSignal.broken`) and the
+loop falls back to asking at every interval.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
+
+#: The PostgreSQL notification channel the store notifies on every logged write.
+CHANNEL = "actionlab_changes"
+
+
+class ChangeSignal:
+    """Base: never fires (the loop asks at every interval)."""
+
+    broken = True
+
+    def changed(self) -> bool:
+        """Whether the store may have changed since the last call (and consume that)."""
+        return False
+
+    def fileno(self) -> int | None:
+        """A socket that becomes readable when a change arrives, or None (poll :meth:`changed`)."""
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+class FileStatSignal(ChangeSignal):
+    """SQLite in WAL mode: the database file or its ``-wal`` file has a new size or time."""
+
+    broken = False
+
+    def __init__(self, database: str | os.PathLike):
+        path = Path(database)
+        self.paths = (path, path.with_name(path.name + "-wal"))
+        self._seen = self._look()
+
+    def _look(self) -> tuple:
+        seen = []
+        for path in self.paths:
+            try:
+                st = os.stat(path)
+            except OSError:
+                seen.append(None)
+            else:
+                seen.append((st.st_ino, st.st_size, st.st_mtime_ns))
+        return tuple(seen)
+
+    def changed(self) -> bool:
+        now = self._look()
+        if now != self._seen:
+            self._seen = now
+            return True
+        return False
+
+
+class PgNotifySignal(ChangeSignal):
+    """PostgreSQL: a connection of its own listening on :data:`CHANNEL` for one workshop."""
+
+    def __init__(self, conninfo: str, workshop_id: int | None):
+        import psycopg
+
+        self.workshop_id = workshop_id
+        self._conn = psycopg.connect(conninfo, autocommit=True)
+        self._conn.execute(f"LISTEN {CHANNEL}")
+        self.broken = False
+
+    def fileno(self) -> int | None:
+        return None if self.broken else self._conn.pgconn.socket
+
+    def changed(self) -> bool:
+        if self.broken:
+            return False
+        pgconn = self._conn.pgconn
+        hit = False
+        try:
+            pgconn.consume_input()  # reads what the socket holds; never waits
+            while (note := pgconn.notifies()) is not None:
+                payload = note.extra.decode(errors="replace")
+                if self.workshop_id is None or payload in ("", str(self.workshop_id)):
+                    hit = True
+        except Exception as exc:  # the server went away: the loop falls back to asking
+            log.warning("change signal lost (%s); asking the store at every interval", exc)
+            self.close()
+            return True
+        return hit
+
+    def close(self) -> None:
+        self.broken = True
+        try:
+            self._conn.close()
+        except Exception:
+            pass
+
+
+def signal_for(engine: Engine, workshop_id: int | None) -> ChangeSignal:
+    """The cheapest signal the store's database offers (a never-firing one if none works)."""
+    url = make_url(str(engine.url.render_as_string(hide_password=False)))
+    backend = url.get_backend_name()
+    try:
+        if backend == "sqlite" and url.database and url.database != ":memory:":
+            return FileStatSignal(url.database)
+        if backend == "postgresql":
+            conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            return PgNotifySignal(conninfo, workshop_id)
+    except Exception as exc:
+        log.warning("no change signal (%s); asking the store at every interval", exc)
+    return ChangeSignal()

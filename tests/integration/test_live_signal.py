@@ -1,0 +1,75 @@
+"""Change signals on both databases: a write by one page wakes another page's live loop at once
+(a PostgreSQL notification on a listening socket, an SQLite file change), for its own workshop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from actionlab.db.signal import FileStatSignal, PgNotifySignal
+from actionlab.services import Workbook
+from actionlab.services.canvas import FACILITATOR_AUTHOR
+from actionlab.settings import Settings
+from widgets.live import LiveLoop
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def two_pages(db_url):
+    """Two workbooks on one store, as two kernels would hold them."""
+    first = Workbook.open(Settings(db_url=db_url), upgrade=True)
+    second = Workbook.open(Settings(db_url=db_url))
+    yield first, second
+    first.close()
+    second.close()
+
+
+def test_signal_kind_follows_the_database(two_pages, db_url):
+    first, _second = two_pages
+    ws = first.workshops.create("Kind", "en", 1)
+    signal = first.store.change_signal(ws.id)
+    try:
+        expected = FileStatSignal if db_url.startswith("sqlite") else PgNotifySignal
+        assert isinstance(signal, expected)
+        assert not signal.broken
+    finally:
+        signal.close()
+
+
+def test_a_write_on_one_page_wakes_the_other_pages_loop(two_pages, db_url):
+    first, second = two_pages
+    ws = first.workshops.create("Wake", "en", 1)
+    other = first.workshops.create("Elsewhere", "en", 1)
+    group = first.workshops.groups(ws)[0]
+    other_group = first.workshops.groups(other)[0]
+    loop = LiveLoop(second.feed(ws.id), interval=0.2)
+    loop.fallback = 3600.0  # only the signal can bring the change in time
+    seen: list[str] = []
+    loop.subscribe(lambda batch: seen.extend(c.payload.get("text", c.action) for c in batch.changes))
+
+    async def until(condition, seconds=10.0):
+        for _ in range(int(seconds / 0.02)):
+            if condition():
+                return True
+            await asyncio.sleep(0.02)
+        return condition()
+
+    async def scenario():
+        loop.start()
+        await asyncio.sleep(0.3)
+        if loop._signal is not None and isinstance(loop._signal, PgNotifySignal):
+            # another workshop's write does not wake this page on PostgreSQL
+            assert not loop._signal.changed()
+            first.canvas.add_card(FACILITATOR_AUTHOR, other, other_group.id, "restructure",
+                                  "symptoms", "not ours")
+            await asyncio.sleep(0.3)
+            assert not loop._signal.changed()
+        first.canvas.add_card(FACILITATOR_AUTHOR, ws, group.id, "restructure", "symptoms", "ours")
+        assert await until(lambda: len(seen) == 1)
+        loop.stop()
+
+    asyncio.run(scenario())
+    assert seen == ["ours"]

@@ -1,0 +1,130 @@
+"""Change signals: a page learns of a write without polling the store, and never misses one.
+
+The PostgreSQL side (NOTIFY at commit, a listening socket) runs against a real server in
+tests/integration/test_live_signal_pg.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import textwrap
+
+from actionlab.db.signal import ChangeSignal, FileStatSignal
+from actionlab.services.canvas import FACILITATOR_AUTHOR
+from widgets.live import LiveLoop
+
+
+def test_sqlite_signal_fires_once_per_commit_and_not_on_reads(wb):
+    ws = wb.workshops.create("Signal", "en", 1)
+    group = wb.workshops.groups(ws)[0]
+    signal = wb.store.change_signal(ws.id)
+    assert isinstance(signal, FileStatSignal)
+    assert not signal.changed()
+    wb.canvas.cards(ws, group.id)  # a read changes nothing on disk
+    assert not signal.changed()
+    wb.canvas.add_card(FACILITATOR_AUTHOR, ws, group.id, "restructure", "symptoms", "one")
+    assert signal.changed()
+    assert not signal.changed()  # seen once
+
+
+def test_live_loop_hands_over_a_write_from_another_process_without_waiting_for_the_fallback(
+        wb, tmp_path):
+    """Another kernel writes; this page's loop sees it within its watch period, long before
+    the fallback poll (set to an hour here) would have asked the store."""
+    ws = wb.workshops.create("Other process", "en", 1)
+    group = wb.workshops.groups(ws)[0]
+    loop = LiveLoop(wb.feed(ws.id), interval=0.2)
+    loop.fallback = 3600.0
+    seen: list[str] = []
+    loop.subscribe(lambda batch: seen.extend(c.action for c in batch.changes))
+    writer = textwrap.dedent(f"""
+        from actionlab.services import Workbook
+        from actionlab.services.canvas import FACILITATOR_AUTHOR
+        from actionlab.settings import Settings
+        wb = Workbook.open(Settings(db_url={wb.settings.db_url!r}))
+        ws = wb.workshops.find({ws.code!r})
+        wb.canvas.add_card(FACILITATOR_AUTHOR, ws, {group.id}, "restructure", "symptoms", "from afar")
+    """)
+
+    async def scenario():
+        loop.start()
+        await asyncio.sleep(0.3)  # the loop's first poll has run
+        assert seen == []
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-c", writer)
+        assert await proc.wait() == 0
+        for _ in range(200):  # up to 10 s, though one watch period (0.05 s) should do
+            if seen:
+                break
+            await asyncio.sleep(0.05)
+        loop.stop()
+
+    asyncio.run(scenario())
+    assert seen == ["card.add"]
+
+
+def test_without_a_signal_the_loop_polls_at_every_interval(wb):
+    ws = wb.workshops.create("No signal", "en", 1)
+    group = wb.workshops.groups(ws)[0]
+    feed = wb.feed(ws.id)
+    feed.signal = ChangeSignal  # never fires, broken: poll every interval
+    loop = LiveLoop(feed, interval=0.05)
+    seen: list[str] = []
+    ticks: list[int] = []
+    loop.subscribe(lambda batch: seen.extend(c.action for c in batch.changes))
+    loop.every(lambda: ticks.append(1))
+
+    async def scenario():
+        loop.start()
+        await asyncio.sleep(0.1)
+        wb.canvas.add_card(FACILITATOR_AUTHOR, ws, group.id, "restructure", "symptoms", "x")
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.05)
+        loop.stop()
+
+    asyncio.run(scenario())
+    assert seen == ["card.add"]
+    assert len(ticks) >= 2
+
+
+def test_a_signal_that_breaks_falls_back_to_polling(wb):
+    ws = wb.workshops.create("Broken signal", "en", 1)
+    group = wb.workshops.groups(ws)[0]
+
+    class Breaks(ChangeSignal):
+        broken = False
+
+        def changed(self):
+            self.broken = True  # as PgNotifySignal does when its server goes away
+            return True
+
+    feed = wb.feed(ws.id)
+    feed.signal = Breaks
+    loop = LiveLoop(feed, interval=0.05)
+    loop.fallback = 3600.0
+    seen: list[str] = []
+    loop.subscribe(lambda batch: seen.extend(c.action for c in batch.changes))
+
+    async def scenario():
+        loop.start()
+        await asyncio.sleep(0.2)  # broken by now
+        wb.canvas.add_card(FACILITATOR_AUTHOR, ws, group.id, "restructure", "symptoms", "late")
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.05)
+        loop.stop()
+
+    asyncio.run(scenario())
+    assert seen == ["card.add"]
+
+
+def test_a_tick_still_polls_and_runs_the_tickers(wb):
+    ws = wb.workshops.create("Tick", "en", 1)
+    loop = LiveLoop(wb.feed(ws.id))
+    ticks = []
+    loop.every(lambda: ticks.append(1))
+    assert not loop.tick()
+    assert ticks == [1]
