@@ -33,7 +33,7 @@ def cmd_serve(args) -> int:
 
     settings = Settings.from_env(db_url=args.db, port=args.port, room=args.room or None,
                                  facilitator_key=args.key, base_url=args.base_url,
-                                 public_url=args.public_url)
+                                 public_url=args.public_url, preheat=args.preheat)
     with _workbook(args, upgrade=True) as wb:
         key = wb.access.issue_facilitator_key(settings.facilitator_key or None)
         workshops = wb.workshops.all()
@@ -50,6 +50,9 @@ def cmd_serve(args) -> int:
         print(f"  Join code           : {latest.code}   ({latest.title})")
     else:
         print(f"  Participants join   : {join_url(base)}")
+    if settings.preheat > 0:
+        print(f"  {settings.preheat} participant pages are being prepared; they are ready "
+              "within a minute or two.")
     if not settings.room and not settings.public_url:
         print("  Only this computer can connect. Use --room to let the room's devices join.")
     print("  Stop with Ctrl-C.", flush=True)
@@ -244,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address participants reach the server at, e.g. the proxy's "
                    "https://rooms.example.org/; the base URL is added (default: "
                    "ACTIONLAB_PUBLIC_URL, else this machine's address)")
+    p.add_argument("--preheat", type=int, metavar="N",
+                   help="participant pages to keep started ahead, the number of people expected "
+                   "(default: ACTIONLAB_PREHEAT, else 40; 0: start each page when it is opened)")
     _db_option(p)
     p.set_defaults(func=cmd_serve)
 

@@ -107,6 +107,20 @@ class Seats:
         return in_use < self.limit and facilitator()
 
 
+def pool_target(expected: int, claimed: int, others: int, seats: Seats) -> int:
+    """How many preheated participant kernels to keep: the people still expected
+    (``expected - claimed``), but at least a margin for reloads and late comers (a tenth of the
+    room, at least 2, never more than ``expected``), and never so many that the pool with the
+    ``others`` kernels running would take a participant seat that is not there."""
+    if expected <= 0:
+        return 0
+    margin = min(expected, max(2, expected // 10))
+    wanted = max(expected - max(claimed, 0), margin)
+    if seats.limit > 0:
+        wanted = min(wanted, seats.for_participants - others)
+    return max(wanted, 0)
+
+
 def page_lang(query_lang: str | None, accept_language: str | None, default_lang: str) -> str:
     """The language of a page Voila renders itself: the page's ``lang`` parameter, else the
     browser's first supported language (Accept-Language, by weight), else the workbook's."""

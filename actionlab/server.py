@@ -35,10 +35,22 @@ def pages_only(handler, notebook=None, cwd=None) -> None:
         raise tornado.web.HTTPError(404)
 
 
+def preheating(env=None) -> bool:
+    """Whether the server keeps preheated participant kernels (``ACTIONLAB_PREHEAT`` > 0)."""
+    env = os.environ if env is None else env
+    try:
+        return int(env.get("ACTIONLAB_PREHEAT", "0") or 0) > 0
+    except ValueError:
+        return False
+
+
 def configure_voila(c) -> None:
     """Fill Voila's configuration ``c`` (called by ``voila_config/voila.py``): render only the
     pages, and leave the other notebooks out of Voila's file listing too."""
-    c.VoilaConfiguration.prelaunch_hook = pages_only
+    # Voila refuses a prelaunch hook beside preheated kernels; the room's page handler says 404
+    # for anything but the pages either way (actionlab.voila_room.RoomPageHandler).
+    if not preheating():
+        c.VoilaConfiguration.prelaunch_hook = pages_only
     others = sorted(p.name for p in NOTEBOOKS_DIR.iterdir() if p.name not in PAGE_NOTEBOOKS)
     c.ContentsManager.hide_globs.extend(others)  # after Jupyter's own (__pycache__, …)
 
@@ -65,14 +77,19 @@ def local_base(settings: Settings) -> str:
 
 
 def kernel_options(settings: Settings) -> list[str]:
-    """Kernels: shut down when their browser has gone for the grace period; a capped number."""
+    """Kernels: shut down when their browser has gone for the grace period; a capped number;
+    participant kernels preheated for the expected room."""
     manager = "actionlab.voila_room.RoomKernelManager"
-    return [
+    options = [
         f"--VoilaConfiguration.multi_kernel_manager_class={manager}",
         f"--RoomKernelManager.grace={settings.kernel_grace:g}",
         f"--RoomKernelManager.max_kernels={settings.max_kernels}",
         f"--RoomKernelManager.facilitator_reserve={settings.facilitator_reserve}",
     ]
+    if settings.preheat > 0:
+        # participant kernels started ahead, the notebook run up to wait_for_request()
+        options += ["--preheat_kernel=True", f"--RoomKernelManager.preheat={settings.preheat}"]
+    return options
 
 
 def plan(settings: Settings) -> ServerPlan:
@@ -114,6 +131,7 @@ def plan(settings: Settings) -> ServerPlan:
             "ACTIONLAB_BASE_URL": settings.base_url,  # the pages' links within this server
             "ACTIONLAB_POLL_INTERVAL": str(settings.poll_interval),
             "ACTIONLAB_LANG": settings.default_lang,
+            "ACTIONLAB_PREHEAT": str(max(settings.preheat, 0)),  # read by voila_config/voila.py
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         }
     )

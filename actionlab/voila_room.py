@@ -13,14 +13,24 @@
 * :class:`RoomPageHandler`, the handler of ``/voila/render/<page>``: it asks for a seat before
   Voila loads the notebook and answers "the room is full" (503, our template) instead.
 
+* :class:`PooledRoomKernelManager` (with ``--preheat_kernel``), built on Voila's preheated
+  kernel manager: participant kernels are started, and the page's notebook run up to
+  :func:`actionlab.preheat.wait_for_request`, before anyone comes, so a person who scans the
+  code gets a kernel that has already imported and opened everything. The pool is sized to the
+  expected room (``preheat``): it shrinks as people arrive (to a small margin for reloads and late
+  comers), grows back as their kernels go, never takes seats beyond ``max_kernels`` and heats
+  its kernels a few at a time, so refilling it leaves CPU to the pages in use.
+
 Jupyter's idle culling cannot do this job: a page's live loop runs every fraction of a second,
 so its kernel never looks idle.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import functools
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,11 +40,19 @@ from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.ioloop import PeriodicCallback
 from traitlets import Float, Integer
+from voila import app as voila_app
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
+from voila.voila_kernel_manager import voila_kernel_manager_factory
 
-from .kernels import RETRY_SECONDS, KernelWatch, Seats, page_lang, room_full_page
+from .kernels import RETRY_SECONDS, KernelWatch, Seats, page_lang, pool_target, room_full_page
+from .server import is_page
 from .settings import Settings
+from .urls import PAGES
+
+#: The notebooks whose kernels are preheated: the participants' page (the console and the
+#: projector open once, before the room fills).
+POOLED_NOTEBOOKS = frozenset({PAGES["participant"]})
 
 
 class RoomFull(Exception):
@@ -64,6 +82,13 @@ class RoomKernelManager(AsyncMappingKernelManager):
     facilitator_reserve = Integer(4, config=True,
                                   help="Of max_kernels, how many only pages with a valid facilitator "
                                        "key may use.")
+    preheat = Integer(0, config=True,
+                      help="Participant kernels to keep started ahead: the expected number of "
+                           "people (with --preheat_kernel).")
+    refill_delay = Float(5.0, config=True,
+                         help="Seconds after a preheated kernel is taken before a new one is "
+                              "started (people arrive in bursts: the pool refills after one).")
+    heat_at_once = Integer(2, config=True, help="Preheated kernels started at the same time.")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -169,6 +194,116 @@ class RoomKernelManager(AsyncMappingKernelManager):
         return await ensure_async(super().shutdown_all(*args, **kwargs))
 
 
+def room_kernel_manager_factory(base_class, preheat_kernel: bool, default_pool_size: int,
+                                page_config_hook=None):
+    """Voila's kernel manager factory, with :class:`PooledRoomKernelManager`'s pool rules on top
+    of Voila's preheated kernels (``RoomVoila`` has Voila call this one)."""
+    made = voila_kernel_manager_factory(base_class, preheat_kernel, default_pool_size,
+                                        page_config_hook=page_config_hook)
+    if not preheat_kernel or not issubclass(base_class, RoomKernelManager):
+        return made
+
+    class PooledRoomKernelManager(made):
+        """Preheated participant kernels, sized to the room (see the module's docstring)."""
+
+        def __init__(self, **kwargs):
+            self._claimed: set[str] = set()
+            self._taking = 0  # requests taking a kernel from the pool right now
+            self._closing = False
+            self._heating: asyncio.Semaphore | None = None
+            super().__init__(**kwargs)
+
+        # -- the pool's size ----------------------------------------------------------------
+        def target(self, notebook_name: str | None) -> int:
+            if notebook_name not in POOLED_NOTEBOOKS or self._closing:
+                return 0
+            pool = self._pools.get(notebook_name, [])
+            others = self.kernels_in_use() - len(pool)
+            return pool_target(self.preheat, len(self._claimed) + self._taking, others, self.seats)
+
+        def pool_ready(self, notebook_name: str) -> bool:
+            """Whether a request for this notebook will get a preheated kernel (ready or
+            being heated)."""
+            self._drop_failed(notebook_name)
+            return bool(self._pools.get(notebook_name)) and notebook_name in self.notebook_data
+
+        def _drop_failed(self, notebook_name: str) -> None:
+            pool = self._pools.get(notebook_name)
+            if pool:
+                pool[:] = [t for t in pool
+                           if not (t.done() and (t.cancelled() or t.exception() is not None))]
+
+        # -- filling -------------------------------------------------------------------------
+        def fill_if_needed(self, delay=None, notebook_name=None, extra_kernel_env_variables=None,
+                           **kwargs) -> None:
+            if notebook_name not in POOLED_NOTEBOOKS:
+                return
+            self._drop_failed(notebook_name)
+            pool = self._pools.setdefault(notebook_name, [])
+            missing = self.target(notebook_name) - len(pool)
+            if missing <= 0:
+                return
+            env = {**os.environ, **(kwargs.get("env") or {}), **(extra_kernel_env_variables or {})}
+            env.update({"VOILA_BASE_URL": self.parent.base_url,
+                        "VOILA_SERVER_URL": self.parent.server_url,
+                        "VOILA_APP_PORT": str(self.parent.port),
+                        "VOILA_PREHEAT": "True"})
+            kwargs = {**kwargs, "env": env}
+            kwargs.setdefault("path", os.path.dirname(notebook_name))
+            delay = self.refill_delay if delay is None else delay
+            try:
+                loop = asyncio.get_event_loop()
+            except RuntimeError:
+                loop = asyncio.new_event_loop()
+                asyncio.set_event_loop(loop)
+            for _ in range(missing):
+                pool.append(loop.create_task(self._heat(delay, notebook_name, kwargs)))
+            self.log.info("actionlab: heating %s more kernel(s) for %s (%s waiting, %s taken)",
+                          missing, notebook_name, len(pool), len(self._claimed))
+
+        async def _heat(self, delay: float, notebook_name: str, kwargs: dict) -> dict:
+            if delay:
+                await asyncio.sleep(delay)
+            if self._heating is None:
+                self._heating = asyncio.Semaphore(max(self.heat_at_once, 1))
+            async with self._heating:
+                return await self._initialize(notebook_name, None, **kwargs)
+
+        # -- taking one ----------------------------------------------------------------------
+        async def get_rendered_notebook(self, notebook_name: str, extra_kernel_env_variables=None,
+                                        **kwargs):
+            self._drop_failed(notebook_name)
+            self._taking += 1
+            try:
+                render_task, rendered, kernel_id = await super().get_rendered_notebook(
+                    notebook_name, extra_kernel_env_variables or {}, **kwargs)
+            finally:
+                self._taking -= 1
+            self._claimed.add(kernel_id)
+            # from now on it is the visitor's page: its clock waits for the render to end
+            self.watch.forget(kernel_id)
+            self.watch.started(kernel_id, by_page=True)
+            visit = PAGE_VISIT.get()
+            if visit is not None:
+                visit.kernel_ids.append(kernel_id)
+            return render_task, rendered, kernel_id
+
+        async def shutdown_kernel(self, kernel_id, *args, **kwargs):
+            try:
+                return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+            finally:
+                if kernel_id in self._claimed:
+                    self._claimed.discard(kernel_id)
+                    for name in POOLED_NOTEBOOKS:  # a person has gone: the pool may grow back
+                        self.fill_if_needed(notebook_name=name)
+
+        async def shutdown_all(self, *args, **kwargs):
+            self._closing = True
+            return await super().shutdown_all(*args, **kwargs)
+
+    return PooledRoomKernelManager
+
+
 @functools.cache
 def _access():
     """The facilitator-key check, on the store the pages use (opened once, when first needed)."""
@@ -198,11 +333,15 @@ class RoomPageHandler(TornadoVoilaHandler):
         manager = self.kernel_manager
         if not isinstance(manager, RoomKernelManager):
             return await super().get(path)
+        if not is_page(path):  # before any kernel, preheated or not (analysis.ipynb …)
+            raise tornado.web.HTTPError(404)
         key = self.get_argument("key", "")
         visit = PageVisit(facilitator=functools.cache(lambda: is_facilitator_key(key)))
         token = PAGE_VISIT.set(visit)
         try:
-            if not manager.has_seat(visit):
+            pooled = getattr(manager, "pool_ready", None)
+            # a preheated kernel already holds its seat
+            if not (pooled and pooled(path.strip("/"))) and not manager.has_seat(visit):
                 raise RoomFull()
             await super().get(path)
         except RoomFull:
@@ -234,6 +373,9 @@ class RoomVoila(Voila):
 
 
 def main(argv: list[str] | None = None) -> None:
+    # Voila builds its kernel manager class with this factory (voila.app imports it by name):
+    # ours adds the room's pool rules to Voila's preheated kernels.
+    voila_app.voila_kernel_manager_factory = room_kernel_manager_factory
     RoomVoila.launch_instance(argv)
 
 

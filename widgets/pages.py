@@ -12,6 +12,7 @@ from IPython.display import display
 
 from actionlab.errors import ActionlabError
 from actionlab.i18n import normalize_lang, translator
+from actionlab.preheat import preheated, wait_for_request
 from actionlab.services import Workbook
 from actionlab.settings import Settings
 
@@ -33,13 +34,25 @@ def _fatal(exc: Exception, lang: str):
 
 
 def _page(builder, query: str | None):
-    params = query_params(query)
+    """Open the workbook, then (a preheated kernel) wait for the visitor, then build the page.
+
+    Everything that does not depend on the visitor happens first: in a preheated kernel it is
+    done before anyone asks (:mod:`actionlab.preheat`), so the visitor waits only for their
+    own page to be built."""
     settings = Settings.from_env()
-    lang = normalize_lang(params.get("lang") or settings.default_lang)
     try:
-        workbook = Workbook.open(settings)
+        workbook, failure = Workbook.open(settings), None
     except ActionlabError as exc:
-        return _fatal(exc, lang)
+        workbook, failure = None, exc
+    if query is None and preheated():
+        if workbook is not None:
+            workbook.warm_up()
+        if wait_for_request():
+            settings = Settings.from_env()  # the request's environment is the kernel's now
+    params = query_params(query)
+    lang = normalize_lang(params.get("lang") or settings.default_lang)
+    if failure is not None:
+        return _fatal(failure, lang)
     return builder(workbook, params, settings, lang)
 
 

@@ -97,6 +97,19 @@ class Workbook:
     def feed(self, workshop_id: int, after: int | None = None) -> ChangeFeed:
         return ChangeFeed(self.store, workshop_id, after)
 
+    def warm_up(self) -> None:
+        """Do ahead what every page's first read would: set up the ORM's mappings, open a
+        database connection, read the canvases and the latest revision. A preheated kernel
+        calls this while it waits for its visitor (:mod:`actionlab.preheat`)."""
+        from sqlalchemy.orm import configure_mappers
+
+        configure_mappers()
+        self.store.find_latest_revision()
+        self.workshops.find("")
+        self.library.canvases()
+        self.library.meeting_types()
+        self.library.surveys()
+
     def close(self) -> None:
         self.store.close()
 

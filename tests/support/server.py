@@ -66,6 +66,8 @@ class VoilaServer:
             ACTIONLAB_HOME=str(self.root / "data"),
             ACTIONLAB_DB=self.db_url,
             ACTIONLAB_POLL_INTERVAL="0.25",
+            # Each test starts its kernels itself; tests of the pool set their own size.
+            ACTIONLAB_PREHEAT="0",
             JUPYTER_CONFIG_DIR=str(self.root / "jupyter/config"),
             JUPYTER_DATA_DIR=str(self.root / "jupyter/data"),
             JUPYTER_RUNTIME_DIR=str(self.root / "jupyter/runtime"),
