@@ -94,6 +94,8 @@ class RoomKernelManager(AsyncMappingKernelManager):
         super().__init__(**kwargs)
         self.watch = KernelWatch(grace=self.grace)
         self._starting = 0
+        self._unpooled: set[str] = set()  # kernels not started for a pool of preheated ones
+        self._starting_unpooled = 0
         self._sweeper: PeriodicCallback | None = None
 
     # -- seats ------------------------------------------------------------------------------
@@ -106,6 +108,10 @@ class RoomKernelManager(AsyncMappingKernelManager):
         """Running kernels and those being started (preheated ones included)."""
         return len(self._kernels) + self._starting
 
+    def kernels_outside_pool(self) -> int:
+        """Running or starting kernels that were not started for the pool of preheated ones."""
+        return len(self._unpooled & set(self._kernels)) + self._starting_unpooled
+
     def has_seat(self, visit: PageVisit) -> bool:
         return self.seats.admits(self.kernels_in_use(), visit.facilitator)
 
@@ -117,10 +123,14 @@ class RoomKernelManager(AsyncMappingKernelManager):
         if by_page and not self.has_seat(visit):
             raise RoomFull()
         self._starting += 1
+        self._starting_unpooled += not preheat
         try:
             kernel_id = await super().start_kernel(**kwargs)
         finally:
             self._starting -= 1
+            self._starting_unpooled -= not preheat
+        if not preheat:
+            self._unpooled.add(kernel_id)
         self.watch.started(kernel_id, by_page=by_page)
         if by_page:
             visit.kernel_ids.append(kernel_id)
@@ -145,6 +155,7 @@ class RoomKernelManager(AsyncMappingKernelManager):
 
     async def shutdown_kernel(self, kernel_id, *args, **kwargs):
         self.watch.forget(kernel_id)
+        self._unpooled.discard(kernel_id)
         return await ensure_async(super().shutdown_kernel(kernel_id, *args, **kwargs))
 
     # -- culling ----------------------------------------------------------------------------
@@ -217,8 +228,8 @@ def room_kernel_manager_factory(base_class, preheat_kernel: bool, default_pool_s
         def target(self, notebook_name: str | None) -> int:
             if notebook_name not in POOLED_NOTEBOOKS or self._closing:
                 return 0
-            pool = self._pools.get(notebook_name, [])
-            others = self.kernels_in_use() - len(pool)
+            # every kernel not waiting in the pool: pages started as usual, and those taken
+            others = self.kernels_outside_pool() + len(self._claimed) + self._taking
             return pool_target(self.preheat, len(self._claimed) + self._taking, others, self.seats)
 
         def pool_ready(self, notebook_name: str) -> bool:
