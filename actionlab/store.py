@@ -869,7 +869,15 @@ class Store:
 
     # -- facilitator keys ----------------------------------------------------------------
     def add_facilitator_key(self, actor: str, key_hash: str, *, keep: int = 5) -> None:
-        """Store a key hash; only the newest ``keep`` keys stay valid."""
+        """Store a key hash; only the newest ``keep`` keys stay valid. Several rooms starting
+        at once with one key store it once: the ones that lose the race find it stored."""
+        try:
+            self._add_facilitator_key(actor, key_hash, keep)
+        except Conflict:
+            if key_hash not in self.find_facilitator_key_hashes():
+                raise
+
+    def _add_facilitator_key(self, actor: str, key_hash: str, keep: int) -> None:
         with self.write(actor) as tx:
             exists = tx.session.scalar(select(FacilitatorKey).where(FacilitatorKey.key_hash == key_hash))
             if exists is None:

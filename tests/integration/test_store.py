@@ -274,3 +274,38 @@ def test_the_follow_up_migration_keeps_meetings_and_downgrades_and_upgrades_agai
             assert wb.progress.reports(ws) == []
     finally:
         engine.dispose()
+
+
+def test_rooms_starting_together_store_their_shared_key_once(db_url):
+    """Several `actionlab serve` processes started at once with one key: none fails, the key is
+    stored once (it used to fail with a duplicate key on PostgreSQL)."""
+    import threading
+
+    from actionlab.services.access import hash_secret
+    from actionlab.store import Store
+
+    Store.open(db_url, upgrade=True).close()
+    stores = [Store.open(db_url) for _ in range(6)]
+    failures: list[BaseException] = []
+    try:
+        for round_ in range(8):
+            key_hash = hash_secret(f"shared-key-{round_}")
+            barrier = threading.Barrier(len(stores))
+
+            def start(store, key_hash=key_hash, barrier=barrier):
+                barrier.wait()
+                try:
+                    store.add_facilitator_key("system", key_hash, keep=50)
+                except BaseException as exc:  # noqa: BLE001 - reported below
+                    failures.append(exc)
+
+            threads = [threading.Thread(target=start, args=(s,)) for s in stores]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            assert stores[0].find_facilitator_key_hashes().count(key_hash) == 1
+        assert failures == []
+    finally:
+        for store in stores:
+            store.close()
