@@ -58,7 +58,10 @@ class NginxRooms:
     """nginx in front of the rooms ``room_ports`` ({1: port, 2: port, …}); ``base`` is its
     address. Use as a context manager or call start()/stop()."""
 
-    def __init__(self, room_ports: dict[int, int], *, port: int | None = None):
+    def __init__(self, room_ports: dict[int, int], *, port: int | None = None,
+                 worker_connections: int = 512):
+        """``worker_connections``: every page's websocket takes two (browser side and room
+        side); a benchmark with hundreds of pages raises it."""
         self.nginx = find_nginx()
         self.room_ports = dict(room_ports)
         self.port = port or free_port()
@@ -77,7 +80,7 @@ class NginxRooms:
             f"daemon off;\n"
             f"pid {self.dir / 'nginx.pid'};\n"
             f"error_log {self.dir / 'error.log'} info;\n"
-            "events { worker_connections 512; }\n"
+            f"events {{ worker_connections {int(worker_connections)}; }}\n"
             "http {\n"
             f"    access_log {self.dir / 'access.log'};\n"
             f"{temp}\n"

@@ -98,7 +98,10 @@ class PostgresServer:
         dbname: str = DEFAULT_DB,
         startup_timeout: float = 60.0,
         bindir: Path | str | None = None,
+        settings: dict[str, str] | None = None,
     ) -> None:
+        """``settings`` are extra server settings (``-c name=value``), e.g.
+        ``{"max_connections": "650"}`` for a benchmark with hundreds of kernels."""
         found = Path(bindir) if bindir else find_bindir()
         if found is None:
             raise PostgresUnavailable(
@@ -109,6 +112,7 @@ class PostgresServer:
         self.bindir = found
         self.dbname = dbname
         self.startup_timeout = startup_timeout
+        self.settings = dict(settings or {})
         self.host = "127.0.0.1"
         self.user = USER
         self.port: int | None = None
@@ -232,6 +236,8 @@ class PostgresServer:
                     "synchronous_commit=off",
                     "-c",
                     "full_page_writes=off",
+                    *(arg for name, value in self.settings.items()
+                      for arg in ("-c", f"{name}={value}")),
                 ),
                 cwd=self.basedir,
                 env=self._env(),

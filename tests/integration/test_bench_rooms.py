@@ -1,0 +1,73 @@
+"""The rooms benchmark runs end to end at its smallest: 4 participants over 2 rooms on one
+PostgreSQL, simulated pages, then plain Voila with the same pages.
+
+No timing is asserted: the benchmark reports its targets, the test checks that it ran, that
+every page opened and every card reached its room's projector, on both setups, and that it
+reported every metric in the agreed form.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.pg import find_bindir
+
+pytestmark = pytest.mark.integration
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_rooms.py"
+REQUIRE_POSTGRES = os.environ.get("ACTIONLAB_TEST_REQUIRE_POSTGRES", "").lower() in {
+    "1", "true", "yes"}
+
+#: metric -> (unit, target, measured on plain Voila too)
+METRICS = {
+    "rooms_propagation_p50_ms": ("ms", None, True),
+    "rooms_propagation_p95_ms": ("ms", 500.0, True),
+    "rooms_propagation_max_ms": ("ms", None, True),
+    "rooms_own_page_p50_ms": ("ms", None, True),
+    "rooms_join_p50_s": ("s", None, True),
+    "rooms_join_p95_s": ("s", None, True),
+    "rooms_kernel_mean_rss_mb": ("MB", 60.0, True),
+    "rooms_kernels_total_rss_mb": ("MB", None, False),
+    "rooms_room1_kernels_rss_mb": ("MB", None, False),
+    "rooms_room2_kernels_rss_mb": ("MB", None, False),
+}
+
+
+def test_tiny_rooms_benchmark_reports_every_metric(tmp_path):
+    if find_bindir() is None:
+        reason = ("PostgreSQL server programs (initdb, pg_ctl, postgres) not installed; "
+                  "run 'make system-deps' or install the Debian package 'postgresql'")
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason + " (ACTIONLAB_TEST_REQUIRE_POSTGRES is set)", pytrace=False)
+        pytest.skip(reason)
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--n", "4", "--rooms", "2", "--edits", "4", "--rate", "4"],
+        capture_output=True, text=True, env=env, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-6000:]
+    rows = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("{"):
+            row = json.loads(line)
+            assert set(row) == {"metric", "value", "unit", "baseline", "target"}, row
+            rows[row["metric"]] = row
+    for name, (unit, target, on_plain_voila) in METRICS.items():
+        row = rows.get(name)
+        assert row is not None, f"no {name} in:\n{done.stdout}"
+        assert row["unit"] == unit and row["target"] == target, row
+        sides = ("value", "baseline") if on_plain_voila else ("value",)
+        for side in sides:
+            assert isinstance(row[side], (int, float)) and row[side] > 0, row
+    # every page opened and every card reached its projector, in the rooms and on plain Voila
+    for name in ("rooms_pages_failed", "rooms_cards_missed"):
+        assert rows[name]["value"] == 0 and rows[name]["baseline"] == 0, rows[name]
+    assert rows["rooms_participants"]["value"] == 4 and rows["rooms_participants"]["baseline"] == 4
+    assert rows["rooms_rooms"]["value"] == 2
+    assert "ratio" in done.stdout  # the readable table
+    assert not list(tmp_path.glob("actionlab-*")), "the benchmark left a temporary folder behind"
