@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 LINT_PATHS := actionlab widgets tests bench
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install run system-deps test check lint format clean distclean bench
+.PHONY: help venv install run system-deps test check lint format clean distclean bench bench-room bench-rooms
 
 help: ## List the targets
 	@echo "Usage: make <target> [PY=python3] [VENV=.venv] [ARGS=...]"
@@ -83,3 +83,9 @@ bench: install ## Benchmarks: store (poll and write latency), exports (time and 
 	$(PYTHON) bench/bench_store.py || status=1; \
 	$(PYTHON) bench/bench_export.py || status=1; \
 	exit $$status
+
+bench-room: system-deps install ## Room benchmark: N Chromium pages join, edits reach the projector, kernel memory; against plain Voila (N=40: ARGS="--n 40")
+	$(PYTHON) bench/bench_room.py $(ARGS)
+
+bench-rooms: system-deps install ## Rooms benchmark: 200 simulated people over 5 rooms on one PostgreSQL, against plain Voila
+	$(PYTHON) bench/bench_rooms.py $(ARGS)

@@ -1,0 +1,61 @@
+"""The room benchmark runs end to end with two participants, against plain Voila too.
+
+No timing is asserted: the benchmark reports its targets, the test only checks that it ran and
+reported every metric for both servers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.ui]
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_room.py"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+#: metric -> (unit, target)
+METRICS = {
+    **{f"{name}_p{p}_s": ("s", None) for name in ("join_html", "join_form_tti", "join_canvas")
+       for p in (50, 95)},
+    "join_burst_server_cpu_s": ("s", None), "join_burst_browser_cpu_s": ("s", None),
+    "join_tti_p50_s": ("s", 1.0), "join_tti_p95_s": ("s", 2.0),
+    "propagation_p50_ms": ("ms", None), "propagation_p95_ms": ("ms", 300.0),
+    "participant_kernel_rss_mb": ("MB", 60.0), "participant_kernel_rss_max_mb": ("MB", 60.0),
+    "participant_kernels_rss_total_mb": ("MB", None), "kernels_total_rss_mb": ("MB", None),
+    "server_rss_total_mb": ("MB", None), "server_pss_total_mb": ("MB", None),
+}
+
+
+def test_tiny_room_benchmark_reports_every_metric(tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (make test installs it)")
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--n", "2", "--edits", "2", "--spread", "1"],
+        capture_output=True, text=True, env=env, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("{"):
+            row = json.loads(line)
+            assert set(row) == {"metric", "value", "unit", "baseline", "target"}, row
+            rows[row["metric"]] = row
+    for name, (unit, target) in METRICS.items():
+        row = rows.get(name)
+        assert row is not None, f"no {name} in:\n{done.stdout}"
+        assert row["unit"] == unit and row["target"] == target, row
+        for side in ("value", "baseline"):  # measured on both servers
+            assert isinstance(row[side], (int, float)) and row[side] > 0, row
+    # both servers: every page joined, each participant kernel found among the processes
+    assert rows["join_failed_pages"]["value"] == 0 and rows["join_failed_pages"]["baseline"] == 0
+    assert rows["kernel_processes"]["value"] >= 2 and rows["kernel_processes"]["baseline"] >= 3
+    assert rows["pool_ready_s"]["baseline"] is None  # plain Voila has no pool
+    assert "ratio" in done.stdout  # the readable table
+    assert not list(tmp_path.glob("actionlab-bench-room-*")), "the benchmark left its folder behind"
