@@ -20,8 +20,6 @@ from datetime import date, datetime
 from os import PathLike
 from pathlib import Path
 
-from openpyxl.utils import get_column_letter
-
 from .db.models import Group, Member
 from .errors import InvalidInput
 from .i18n import N_
@@ -154,7 +152,8 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
     several people) counts for every row it covers. A formula whose result the file does not
     hold (written by a program, never opened and saved in a spreadsheet) is refused, naming
     the cell, rather than read as an empty cell."""
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # heavy (numpy, PIL, lxml): only when a file comes
+    from openpyxl.utils import get_column_letter
 
     damaged = N_("The XLSX file is damaged or incomplete. Save it again and retry.")
     try:  # not read-only: merged cells are known only this way (the file is at most 5 MB)

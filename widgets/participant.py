@@ -14,6 +14,7 @@ import ipywidgets as w
 from actionlab.db.models import Member, Workshop
 from actionlab.errors import AccessDenied, ActionlabError
 from actionlab.i18n import N_, translator
+from actionlab.memory import give_back_memory
 from actionlab.services import Workbook
 from actionlab.services.access import member_actor
 from actionlab.services.canvas import Author
@@ -154,18 +155,19 @@ class ParticipantPage:
         canvases = self.workbook.canvas.canvases_of(workshop)
         names = MemberNames(self.workbook, workshop)
         room = RoomWatch(self.workbook, workshop)
-        self.member, self.room, self.names = member, room, names
-        self.boards = [
-            CanvasBoard(self.workbook, workshop, group, canvas, Author(member), _, names=names,
-                        room=room)
-            for canvas in canvases
-        ]
-        self.board = self.boards[0]
+        self.member, self.group, self.room, self.names = member, group, room, names
+        # A board is built when its canvas is first shown (the step's, or the tab opened):
+        # a kernel holds, and a phone receives, only the boards the member looks at.
+        self.canvases = canvases
+        self.boards: list[CanvasBoard] = []  # the boards built so far, in the canvases' order
+        self._built: dict[int, CanvasBoard] = {}
+        self._board_loop: LiveLoop | None = None  # the live loop boards built later join
         self.tabs = None
-        if len(self.boards) == 1:
-            boards = self.board.widget
+        if len(canvases) == 1:
+            boards = self._open_board(0).widget
         else:
-            boards = self.tabs = wb(w.Tab(children=[b.widget for b in self.boards],
+            self._holders = [wb(w.VBox([]), "wb-canvas-tab") for _ in canvases]
+            boards = self.tabs = wb(w.Tab(children=self._holders,
                                           titles=[c.title(workshop.lang) for c in canvases]),
                                     "wb-canvas-tabs")
         self.banner = StepBanner(self.workbook, room, _, group.id)
@@ -183,6 +185,10 @@ class ParticipantPage:
         self.survey = SurveyForm(self.workbook, room, member, _)
         self._step = None
         self._follow_step()
+        if self.tabs is not None:
+            self._open_board(self.tabs.selected_index or 0)
+            self.tabs.observe(self._on_tab, names="selected_index")
+        self.board = self.boards[0]
         self.body.children = [header, self.banner.widget, self.timer.widget, self.question.widget,
                               self.ready.widget, self.survey.widget, self.rules.widget,
                               self.round.widget, self.progress.widget, self.review.widget,
@@ -193,12 +199,39 @@ class ParticipantPage:
         self.loop = LiveLoop(feed, self.settings.poll_interval)
         for board in self.boards:
             self.loop.subscribe(board.on_changes)
+        self._board_loop = self.loop
         self.loop.subscribe(self.on_changes)
         self.loop.every(self.tick)
         self._token = token
         self._beat = 0.0
         self._marked = None  # the meeting this page has checked attendance for
         self.start()
+        give_back_memory()  # what building the page freed goes back to the system
+
+    def _open_board(self, index: int) -> CanvasBoard:
+        """The board of the ``index``-th canvas, built (and put in its tab) the first time."""
+        board = self._built.get(index)
+        if board is not None:
+            return board
+        board = CanvasBoard(self.workbook, self.room.workshop, self.group, self.canvases[index],
+                            Author(self.member), self._, names=self.names, room=self.room)
+        self._built[index] = board
+        self.boards = [self._built[i] for i in sorted(self._built)]
+        if self.tabs is not None:
+            self._holders[index].children = [board.widget]
+        if self._board_loop is not None:
+            self._board_loop.subscribe(board.on_changes)
+        return board
+
+    def _on_tab(self, change) -> None:
+        if change["new"] is None or change["new"] in self._built:
+            return
+        try:
+            self._open_board(change["new"])
+        except ActionlabError as exc:  # the store is away: the tab says so; reopening retries
+            message = MessageLine(self._)
+            message.error(exc)
+            self._holders[change["new"]].children = [message.widget]
 
     def _follow_step(self) -> None:
         """When the facilitator moves the group to a canvas step, that canvas comes up."""
@@ -209,7 +242,7 @@ class ParticipantPage:
             return
         self._step = index
         if self.tabs is not None and step is not None and step.canvas:
-            keys = [b.canvas.key for b in self.boards]
+            keys = [c.key for c in self.canvases]
             if step.canvas in keys:
                 self.tabs.selected_index = keys.index(step.canvas)
 

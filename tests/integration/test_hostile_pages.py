@@ -64,6 +64,9 @@ def test_every_page_shows_hostile_text_escaped(hostile):
         wb.store.update_member("participant", member.id, token_hash=hash_secret(token))
         page = ParticipantPage(wb, {"code": ws.code, "me": token}, wb.settings, "zh")
         assert page.member.id == member.id
+        for index in range(len(page.canvases) if page.tabs is not None else 0):
+            page.tabs.selected_index = index  # a board is built when its tab is first opened
+        assert len(page.boards) == len(page.canvases)
         assert assert_escaped(page.widget, typed.every) > 50
         page.loop.stop()
     for page in (console, projector):

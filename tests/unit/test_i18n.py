@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from actionlab.i18n import LANGS, Translator, catalog, normalize_lang, translator
+from actionlab.i18n import (
+    LANGS,
+    Translator,
+    catalog,
+    normalize_lang,
+    read_po_messages,
+    translator,
+)
 from actionlab.paths import EXPORT_TEMPLATES_DIR, ROOT_DIR
 
 # _("…") and N_("…") calls, also inside f-strings and Jinja expressions.
@@ -65,3 +72,35 @@ def test_catalog_files_exist_for_each_language():
     for locale in LANGS.values():
         folder = ROOT_DIR / "actionlab" / "locale" / locale / "LC_MESSAGES"
         assert list(Path(folder).glob("*.po")), locale
+
+
+PO_FILES = sorted((ROOT_DIR / "actionlab" / "locale").glob("*/LC_MESSAGES/*.po"))
+
+
+def babel_messages(path: Path) -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as fh:
+        return {m.id: m.string for m in read_po(fh)
+                if m.id and isinstance(m.id, str) and m.string}
+
+
+@pytest.mark.parametrize("path", PO_FILES, ids=lambda p: f"{p.parts[-3]}/{p.name}")
+def test_catalog_reader_agrees_with_babel(path):
+    """The workbook reads its catalogs itself (no Babel in a page's kernel): it finds what
+    Babel's reader finds, in every file."""
+    assert read_po_messages(path) == babel_messages(path)
+
+
+def test_catalog_reader_handles_escapes_continuations_and_skipped_entries(tmp_path):
+    po = tmp_path / "x.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Language: en\\n"\n\n'
+        '#, fuzzy\nmsgid "Say \\"hi\\"\\n"\nmsgstr ""\n"Sag \\"hallo\\"\\n"\n"\\tnow"\n\n'
+        'msgid "Untranslated"\nmsgstr ""\n\n'
+        'msgid "One"\nmsgid_plural "Many"\nmsgstr[0] "Eins"\nmsgstr[1] "Viele"\n\n'
+        '#~ msgid "Old"\n#~ msgstr "Alt"\n\n'
+        'msgctxt "menu"\nmsgid "Open"\nmsgstr "Offen"\n',
+        encoding="utf-8")
+    expected = {'Say "hi"\n': 'Sag "hallo"\n\tnow', "Open": "Offen"}
+    assert read_po_messages(po) == expected == babel_messages(po)
