@@ -133,6 +133,9 @@ def plan(settings: Settings) -> ServerPlan:
             "ACTIONLAB_LANG": settings.default_lang,
             "ACTIONLAB_PREHEAT": str(max(settings.preheat, 0)),  # read by voila_config/voila.py
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            # one malloc arena per process: a page kernel's threads (zmq, heartbeat) each got
+            # an arena of their own, about 2 MB per kernel for nothing
+            "MALLOC_ARENA_MAX": env.get("MALLOC_ARENA_MAX", "1"),
         }
     )
     bindir = os.path.dirname(sys.executable)

@@ -99,7 +99,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: tests.support is the repository's
     sys.path.insert(0, str(ROOT))
 
-from tests.support.server import VoilaServer, free_port, terminate  # noqa: E402
+from tests.support.server import KERNEL_MODULES, VoilaServer, free_port, terminate  # noqa: E402
 
 BASELINE_DIR = Path(__file__).resolve().parent / "baseline"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -227,7 +227,7 @@ class ProcessTree:
                 cmdline = " ".join(proc.cmdline())
             except self.psutil.Error:
                 continue
-            if "ipykernel" in cmdline:
+            if any(module in cmdline for module in KERNEL_MODULES):
                 out[proc.pid] = cmdline
         return out
 

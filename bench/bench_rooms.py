@@ -84,6 +84,8 @@ for _path in (str(REPO), str(BENCH)):
 
 from widgetclient import PageClient, PageError  # noqa: E402
 
+from tests.support.server import KERNEL_MODULES  # noqa: E402
+
 TARGET_PROPAGATION_P95_MS = 500.0
 TARGET_KERNEL_MB = 60.0
 BASELINE_DIR = BENCH / "baseline"
@@ -130,7 +132,7 @@ def kernels_of(pid: int) -> dict[int, tuple[str | None, int]]:
     for child in children:
         try:
             cmdline = child.cmdline()
-            if any("ipykernel" in part for part in cmdline):
+            if any(part in KERNEL_MODULES for part in cmdline):
                 match = KERNEL_ID_RE.search(" ".join(cmdline))
                 found[child.pid] = (match.group(1) if match else None,
                                     child.memory_info().rss // 1024)
@@ -175,7 +177,7 @@ def end_leftovers(pids: set[int]) -> None:
     for pid in pids:
         try:
             proc = psutil.Process(pid)
-            if any("ipykernel" in part for part in proc.cmdline()):
+            if any(part in KERNEL_MODULES for part in proc.cmdline()):
                 proc.kill()
         except psutil.NoSuchProcess:
             continue

@@ -12,6 +12,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+#: What a kernel process runs: the pages' own launcher, or ipykernel's.
+KERNEL_MODULES = {"actionlab.page_kernel", "ipykernel_launcher"}
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -147,7 +150,7 @@ class VoilaServer:
         found = {}
         for child in psutil.Process(self.proc.pid).children():
             try:
-                if any("ipykernel" in part for part in child.cmdline()):
+                if any(part in KERNEL_MODULES for part in child.cmdline()):
                     found[child.pid] = child.memory_info().rss // 1024
             except psutil.NoSuchProcess:
                 continue  # gone meanwhile
