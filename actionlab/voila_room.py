@@ -376,7 +376,16 @@ class RoomPageHandler(TornadoVoilaHandler):
 
 
 class RoomVoila(Voila):
-    """Voila with :class:`RoomPageHandler` serving the pages."""
+    """Voila with :class:`RoomPageHandler` serving the pages, and responses compressed.
+
+    A page brings about 5 MB of scripts and styles; forty phones on the room's Wi-Fi would pull
+    200 MB from the laptop. Compressed (gzip, for browsers that ask for it, as all do) they
+    take about a quarter of that, for some 0.1 s of the server's CPU per page."""
+
+    def init_settings(self):
+        settings = super().init_settings()
+        settings["compress_response"] = True  # set before tornado builds the application
+        return settings
 
     def init_handlers(self):
         return [(rule[0], RoomPageHandler, *rule[2:]) if rule[1] is TornadoVoilaHandler else rule

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 import urllib.error
 import urllib.request
@@ -72,6 +73,17 @@ def test_people_get_preheated_kernels_and_their_own_pages(pages, room):
     expect(laptop.locator(".wb-member-name")).to_have_text("Ann")
     expect(laptop.locator(".wb-column-symptoms .wb-card-text").first).to_have_text("queue at the door")
     assert laptop.evaluate(KERNEL_OF_PAGE) in preheated_ids(room)
+
+    # scripts go out compressed to a browser that asks (forty phones share the room's Wi-Fi)
+    script = laptop.evaluate(
+        "performance.getEntriesByType('resource').map(e => e.name)"
+        ".find(n => n.includes('/voila/static/') && n.endsWith('.js'))")
+    plain = urllib.request.urlopen(script, timeout=60).read()
+    asked = urllib.request.Request(script, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(asked, timeout=60) as reply:
+        assert reply.headers.get("Content-Encoding") == "gzip"
+        packed = reply.read()
+    assert gzip.decompress(packed) == plain and len(packed) < len(plain) / 2
 
     # nothing but the pages renders (no prelaunch hook beside preheated kernels)
     assert status_of(room.url("analysis")) == 404
