@@ -1,7 +1,7 @@
 """Change signals: a page learns of a write without polling the store, and never misses one.
 
 The PostgreSQL side (NOTIFY at commit, a listening socket) runs against a real server in
-tests/integration/test_live_signal_pg.py.
+tests/integration/test_live_signal_db.py.
 """
 
 from __future__ import annotations
