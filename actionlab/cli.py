@@ -249,7 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "ACTIONLAB_PUBLIC_URL, else this machine's address)")
     p.add_argument("--preheat", type=int, metavar="N",
                    help="participant pages to keep started ahead, the number of people expected "
-                   "(default: ACTIONLAB_PREHEAT, else 40; 0: start each page when it is opened)")
+                   "(default: ACTIONLAB_PREHEAT, else 40 with --room or --public-url and 2 otherwise; 0: "
+                   "start each page when it is opened)")
     _db_option(p)
     p.set_defaults(func=cmd_serve)
 

@@ -26,6 +26,11 @@ def data_home() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+#: Preheated participant pages by default: a room of 4–5 groups of up to 8, or one computer.
+ROOM_PREHEAT = 40
+LOCAL_PREHEAT = 2
+
+
 def default_db_url() -> str:
     """The SQLAlchemy URL of the embedded SQLite store."""
     return f"sqlite:///{data_home() / 'actionlab.db'}"
@@ -61,12 +66,14 @@ class Settings:
     kernel_grace: float = _opt(120.0, "Seconds a page may have no browser connected (a locked phone, a wifi blip) before its kernel is shut down.", "ACTIONLAB_KERNEL_GRACE", float)
     max_kernels: int = _opt(60, "Most pages (kernels) open at once; further visitors see 'the room is full' (0: no cap).", "ACTIONLAB_MAX_KERNELS", int)
     facilitator_reserve: int = _opt(4, "Of max_kernels, how many only pages with the facilitator key may use (console, projector).", "ACTIONLAB_FACILITATOR_RESERVE", int)
-    preheat: int = _opt(40, "Participant pages kept started and waiting (Voila's preheated kernels), so people who scan the code get their page at once; the expected number of people in the room (0: none).", "ACTIONLAB_PREHEAT", int)
+    preheat: int = _opt(-1, "Participant pages kept started and waiting (Voila's preheated kernels), so people who scan the code get their page at once: the expected number of people in the room (0: none; by default 40 in room mode or behind a public URL, else 2).", "ACTIONLAB_PREHEAT", int)
     # -- store backups (actionlab/services/storebackup.py) --
     backup_dir: str = _opt("", "Folder that `actionlab backup` and the console's backup button write to; empty means backups/ in the per-user data folder.", "ACTIONLAB_BACKUP_DIR")
     backup_keep: int = _opt(20, "How many store backups to keep in the backup folder; older ones are deleted (0 keeps all).", "ACTIONLAB_BACKUP_KEEP", int)
 
     def __post_init__(self) -> None:
+        if self.preheat < 0:  # a room fills at once; one computer trying the workbook does not
+            self.preheat = ROOM_PREHEAT if (self.room or self.public_url) else LOCAL_PREHEAT
         if not self.db_url:
             self.db_url = default_db_url()
         self.base_url = base_path(self.base_url)

@@ -19,7 +19,10 @@ from actionlab.settings import Settings
 
 
 def test_serve_preheats_participant_kernels_for_the_expected_room(tmp_path, monkeypatch):
-    assert Settings().preheat == 40
+    assert Settings().preheat == 2  # one computer trying the workbook
+    assert Settings(room=True).preheat == 40  # a room: 4–5 groups of up to 8
+    assert Settings(public_url="https://rooms.example.org/").preheat == 40
+    assert Settings(room=True, preheat=0).preheat == 0
     plan = server.plan(Settings(db_url=f"sqlite:///{tmp_path}/x.db", preheat=25))
     assert "--preheat_kernel=True" in plan.argv
     assert "--RoomKernelManager.preheat=25" in plan.argv
