@@ -12,6 +12,7 @@ from actionlab.db.signal import FileStatSignal, PgNotifySignal
 from actionlab.services import Workbook
 from actionlab.services.canvas import FACILITATOR_AUTHOR
 from actionlab.settings import Settings
+from tests.support.loops import run_in_own_loop
 from widgets.live import LiveLoop
 
 pytestmark = pytest.mark.integration
@@ -71,5 +72,5 @@ def test_a_write_on_one_page_wakes_the_other_pages_loop(two_pages, db_url):
         assert await until(lambda: len(seen) == 1)
         loop.stop()
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
     assert seen == ["ours"]

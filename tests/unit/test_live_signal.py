@@ -12,6 +12,7 @@ import textwrap
 
 from actionlab.db.signal import ChangeSignal, FileStatSignal
 from actionlab.services.canvas import FACILITATOR_AUTHOR
+from tests.support.loops import run_in_own_loop
 from widgets.live import LiveLoop
 
 
@@ -59,7 +60,7 @@ def test_live_loop_hands_over_a_write_from_another_process_without_waiting_for_t
             await asyncio.sleep(0.05)
         loop.stop()
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
     assert seen == ["card.add"]
 
 
@@ -84,7 +85,7 @@ def test_without_a_signal_the_loop_polls_at_every_interval(wb):
             await asyncio.sleep(0.05)
         loop.stop()
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
     assert seen == ["card.add"]
     assert len(ticks) >= 2
 
@@ -117,7 +118,7 @@ def test_a_signal_that_breaks_falls_back_to_polling(wb):
             await asyncio.sleep(0.05)
         loop.stop()
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
     assert seen == ["card.add"]
 
 
