@@ -46,7 +46,7 @@ from .db.models import (
     Workshop,
     utcnow,
 )
-from .db.signal import CHANNEL, ChangeSignal, signal_for
+from .db.signal import CHANNEL, ChangeSignal, notify_payload, signal_for
 from .errors import Busy, Conflict, NotFound, SchemaOutOfDate, StoreError
 
 
@@ -188,7 +188,7 @@ class Store:
                                 at=utcnow(),
                             )
                         )
-                    self._notify(session, {p.workshop_id for p in tx.pending})
+                    self._notify(session, {(p.workshop_id, p.group_id) for p in tx.pending})
                 session.commit()
         except IntegrityError as exc:
             raise Conflict(str(exc.orig)) from exc
@@ -197,18 +197,19 @@ class Store:
                 raise Busy(f"database busy: {exc.orig}") from exc
             raise StoreError(f"database unavailable: {exc.orig}") from exc
 
-    def _notify(self, session: Session, workshop_ids: set[int | None]) -> None:
-        """PostgreSQL: wake the pages listening for these workshops' changes, at commit
+    def _notify(self, session: Session, touched: set[tuple[int | None, int | None]]) -> None:
+        """PostgreSQL: wake the pages listening for these (workshop, group) changes, at commit
         (:mod:`actionlab.db.signal`). SQLite pages see the file change instead."""
         if self.engine.dialect.name != "postgresql":
             return
-        for workshop_id in sorted(workshop_ids, key=lambda w: (w is None, w or 0)):
-            payload = "" if workshop_id is None else str(workshop_id)
+        for payload in sorted({notify_payload(w, g) for w, g in touched}):
             session.execute(select(func.pg_notify(CHANNEL, payload)))
 
-    def change_signal(self, workshop_id: int | None = None) -> ChangeSignal:
-        """A signal that fires when this workshop (or, on SQLite, any) may have new changes."""
-        return signal_for(self.engine, workshop_id)
+    def change_signal(self, workshop_id: int | None = None,
+                      group_id: int | None = None) -> ChangeSignal:
+        """A signal that fires when this workshop (or, on SQLite, any) may have new changes;
+        with ``group_id``, on PostgreSQL, not for changes that belong to another group only."""
+        return signal_for(self.engine, workshop_id, group_id)
 
     # -- workshops -----------------------------------------------------------------------
     def add_workshop(self, actor: str, *, code: str, title: str, lang: str, group_names: list[str],

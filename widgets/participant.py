@@ -152,6 +152,7 @@ class ParticipantPage:
             "wb-personal-link-box",
         )
         feed = self.workbook.feed(workshop.id)  # before the first read: no change slips by
+        feed.wake_group = member.group_id  # another group's card need not wake this page
         canvases = self.workbook.canvas.canvases_of(workshop)
         names = MemberNames(self.workbook, workshop)
         room = RoomWatch(self.workbook, workshop)

@@ -5,10 +5,13 @@ Asking a few times a second from every open page costs the server most of its CP
 and still leaves each change up to one interval late. A signal says *when* to ask:
 
 * **PostgreSQL**: every write transaction that logs changes sends ``NOTIFY actionlab_changes``
-  with the workshop's id (delivered at commit, see :meth:`actionlab.store.Store.write`). Each page
-  holds one extra connection that ``LISTEN``\\ s; its socket becomes readable when a notification
+  with the workshop's id and the group's, when the change belongs to one (``"12:3"``, or
+  ``"12"``; delivered at commit, see :meth:`actionlab.store.Store.write`). Each page holds one
+  extra connection that ``LISTEN``\\ s; its socket becomes readable when a notification
   arrives, so the page's event loop wakes up at once and otherwise costs nothing
-  (:meth:`PgNotifySignal.fileno`).
+  (:meth:`PgNotifySignal.fileno`). A participant's page listens for its own group: another
+  group's card does not wake it (in a room of 40 in 5 groups, a card wakes 8 pages and the
+  projector, not 40); what such a page does not hear comes with the fallback poll.
 * **SQLite**: every commit writes to the database's ``-wal`` file (WAL mode) or the file itself.
   Two ``stat`` calls (microseconds, no lock, no query) tell whether either has changed since the
   last look (:class:`FileStatSignal`). A commit in the same clock tick as the last look, at the
@@ -81,13 +84,33 @@ class FileStatSignal(ChangeSignal):
         return False
 
 
-class PgNotifySignal(ChangeSignal):
-    """PostgreSQL: a connection of its own listening on :data:`CHANNEL` for one workshop."""
+def notify_payload(workshop_id: int | None, group_id: int | None) -> str:
+    """What a write tells the listening pages: ``"<workshop>[:<group>]"`` ("" for none)."""
+    if workshop_id is None:
+        return ""
+    return f"{workshop_id}" if group_id is None else f"{workshop_id}:{group_id}"
 
-    def __init__(self, conninfo: str, workshop_id: int | None):
+
+def heard(payload: str, workshop_id: int | None, group_id: int | None) -> bool:
+    """Whether a page of ``workshop_id`` (a participant's: of ``group_id``) must ask the store
+    after a notification with this payload."""
+    if workshop_id is None or payload == "":
+        return True
+    workshop, _, group = payload.partition(":")
+    if workshop != str(workshop_id):
+        return False
+    return group_id is None or group == "" or group == str(group_id)
+
+
+class PgNotifySignal(ChangeSignal):
+    """PostgreSQL: a connection of its own listening on :data:`CHANNEL` for one workshop (and,
+    for a participant's page, one group)."""
+
+    def __init__(self, conninfo: str, workshop_id: int | None, group_id: int | None = None):
         import psycopg
 
         self.workshop_id = workshop_id
+        self.group_id = group_id
         self._conn = psycopg.connect(conninfo, autocommit=True)
         self._conn.execute(f"LISTEN {CHANNEL}")
         self.broken = False
@@ -103,8 +126,7 @@ class PgNotifySignal(ChangeSignal):
         try:
             pgconn.consume_input()  # reads what the socket holds; never waits
             while (note := pgconn.notifies()) is not None:
-                payload = note.extra.decode(errors="replace")
-                if self.workshop_id is None or payload in ("", str(self.workshop_id)):
+                if heard(note.extra.decode(errors="replace"), self.workshop_id, self.group_id):
                     hit = True
         except Exception as exc:  # the server went away: the loop falls back to asking
             log.warning("change signal lost (%s); asking the store at every interval", exc)
@@ -120,7 +142,8 @@ class PgNotifySignal(ChangeSignal):
             pass
 
 
-def signal_for(engine: Engine, workshop_id: int | None) -> ChangeSignal:
+def signal_for(engine: Engine, workshop_id: int | None,
+               group_id: int | None = None) -> ChangeSignal:
     """The cheapest signal the store's database offers (a never-firing one if none works)."""
     url = make_url(str(engine.url.render_as_string(hide_password=False)))
     backend = url.get_backend_name()
@@ -129,7 +152,7 @@ def signal_for(engine: Engine, workshop_id: int | None) -> ChangeSignal:
             return FileStatSignal(url.database)
         if backend == "postgresql":
             conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-            return PgNotifySignal(conninfo, workshop_id)
+            return PgNotifySignal(conninfo, workshop_id, group_id)
     except Exception as exc:
         log.warning("no change signal (%s); asking the store at every interval", exc)
     return ChangeSignal()

@@ -38,11 +38,14 @@ class ChangeFeed:
         self.store = store
         self.workshop_id = workshop_id
         self.revision = store.find_latest_revision() if after is None else after
+        #: A participant's page sets its group: other groups' changes need not wake it (it
+        #: still gets every change of the workshop when it asks).
+        self.wake_group: int | None = None
 
     def signal(self) -> ChangeSignal:
         """A new signal that fires when this workshop may have changes to poll for (one
         per live loop: on PostgreSQL it holds a connection of its own)."""
-        return self.store.change_signal(self.workshop_id)
+        return self.store.change_signal(self.workshop_id, self.wake_group)
 
     def poll(self, limit: int = 500) -> ChangeBatch:
         changes = self.store.find_changes(after=self.revision, workshop_id=self.workshop_id,

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -74,3 +75,33 @@ def test_a_write_on_one_page_wakes_the_other_pages_loop(two_pages, db_url):
 
     run_in_own_loop(scenario)
     assert seen == ["ours"]
+
+
+def test_a_participants_page_is_not_woken_by_another_groups_card(two_pages, db_url):
+    """On PostgreSQL a page that listens for its group ignores other groups' cards and hears
+    its own and the workshop's; the projector (no group) hears them all."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite pages see any write to the file")
+    first, second = two_pages
+    ws = first.workshops.create("Groups", "en", 2)
+    mine, other = first.workshops.groups(ws)
+    member_page = second.store.change_signal(ws.id, mine.id)
+    projector = second.store.change_signal(ws.id)
+    try:
+        assert isinstance(member_page, PgNotifySignal)
+
+        def heard_soon(signal) -> bool:
+            for _ in range(100):  # a notification arrives at commit; up to 2 s
+                if signal.changed():
+                    return True
+                time.sleep(0.02)
+            return False
+
+        first.canvas.add_card(FACILITATOR_AUTHOR, ws, other.id, "restructure", "symptoms", "theirs")
+        assert heard_soon(projector)
+        assert not heard_soon(member_page)  # the same commit reached it: it did not count
+        first.canvas.add_card(FACILITATOR_AUTHOR, ws, mine.id, "restructure", "symptoms", "ours")
+        assert heard_soon(member_page) and heard_soon(projector)
+    finally:
+        member_page.close()
+        projector.close()

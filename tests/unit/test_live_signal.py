@@ -129,3 +129,17 @@ def test_a_tick_still_polls_and_runs_the_tickers(wb):
     loop.every(lambda: ticks.append(1))
     assert not loop.tick()
     assert ticks == [1]
+
+
+def test_who_hears_a_notification():
+    from actionlab.db.signal import heard, notify_payload
+
+    assert notify_payload(12, 3) == "12:3" and notify_payload(12, None) == "12"
+    assert notify_payload(None, None) == ""
+    # the projector and the console (no group) hear every change of their workshop
+    assert heard("12:3", 12, None) and heard("12", 12, None)
+    assert not heard("13:3", 12, None) and not heard("13", 12, None)
+    # a participant of group 3 hears its group and the workshop's own changes, not group 4's
+    assert heard("12:3", 12, 3) and heard("12", 12, 3)
+    assert not heard("12:4", 12, 3) and not heard("13:3", 13 + 1, 3)
+    assert heard("", 12, 3)  # a change of no workshop (rare): everyone asks
