@@ -16,6 +16,14 @@ from tests.support.loops import run_in_own_loop
 from widgets.live import LiveLoop
 
 
+async def until(condition, seconds: float = 10.0) -> None:
+    """Wait (in the loop, so the live loop runs meanwhile) until ``condition()`` holds."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+
+
 def test_sqlite_signal_fires_once_per_commit_and_not_on_reads(wb):
     ws = wb.workshops.create("Signal", "en", 1)
     group = wb.workshops.groups(ws)[0]
@@ -54,10 +62,7 @@ def test_live_loop_hands_over_a_write_from_another_process_without_waiting_for_t
         assert seen == []
         proc = await asyncio.create_subprocess_exec(sys.executable, "-c", writer)
         assert await proc.wait() == 0
-        for _ in range(200):  # up to 10 s, though one watch period (0.05 s) should do
-            if seen:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: seen)  # one watch period (0.05 s) should do
         loop.stop()
 
     run_in_own_loop(scenario)
@@ -79,10 +84,7 @@ def test_without_a_signal_the_loop_polls_at_every_interval(wb):
         loop.start()
         await asyncio.sleep(0.1)
         wb.canvas.add_card(FACILITATOR_AUTHOR, ws, group.id, "restructure", "symptoms", "x")
-        for _ in range(100):
-            if seen:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: seen)
         loop.stop()
 
     run_in_own_loop(scenario)
@@ -112,10 +114,7 @@ def test_a_signal_that_breaks_falls_back_to_polling(wb):
         loop.start()
         await asyncio.sleep(0.2)  # broken by now
         wb.canvas.add_card(FACILITATOR_AUTHOR, ws, group.id, "restructure", "symptoms", "late")
-        for _ in range(100):
-            if seen:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: seen)
         loop.stop()
 
     run_in_own_loop(scenario)
