@@ -14,6 +14,7 @@ import pytest
 from actionlab.services.access import hash_secret, new_secret
 from tests.integration import test_hostile_exports as exports
 from tests.integration.test_hostile_exports import Page, assert_inert
+from tests.support.widgettree import all_widgets
 from widgets.console import ConsolePage
 from widgets.participant import ParticipantPage
 from widgets.projector import ProjectorPage
@@ -23,16 +24,11 @@ hostile = exports.hostile  # the same workshop, every text field filled with hos
 
 
 def html_widgets(root) -> list[w.Widget]:
-    found, todo, seen = [], [root], set()
-    while todo:
-        widget = todo.pop()
-        if id(widget) in seen:
-            continue
-        seen.add(id(widget))
+    found = []
+    for widget in all_widgets(root):
         if isinstance(widget, (w.HTML, w.HTMLMath)):
             found.append(widget)
         assert not getattr(widget, "description_allow_html", False), widget
-        todo.extend(getattr(widget, "children", ()) or ())
     return found
 
 

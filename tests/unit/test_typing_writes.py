@@ -11,23 +11,12 @@ import pytest
 
 from actionlab.demo import create_demo
 from actionlab.services.access import hash_secret, new_secret
+from tests.support.widgettree import all_widgets
 from widgets.console import ConsolePage
 from widgets.participant import ParticipantPage
 from widgets.projector import ProjectorPage
 
 pytestmark = pytest.mark.slow  # builds every page of the demo workshop (a few seconds)
-
-
-def all_widgets(root) -> list[w.Widget]:
-    found, todo, seen = [], [root], set()
-    while todo:
-        widget = todo.pop()
-        if id(widget) in seen:
-            continue
-        seen.add(id(widget))
-        found.append(widget)
-        todo.extend(getattr(widget, "children", ()) or ())
-    return found
 
 
 def typing_boxes(root) -> list[w.Widget]:
