@@ -46,7 +46,10 @@ def _page(builder, query: str | None):
         workbook, failure = None, exc
     if query is None and preheated():
         if workbook is not None:
-            workbook.warm_up()
+            try:
+                workbook.warm_up()
+            except ActionlabError:  # the store is away now: the page will say so when built
+                pass
         if wait_for_request():
             settings = Settings.from_env()  # the request's environment is the kernel's now
     params = query_params(query)
