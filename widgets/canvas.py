@@ -10,11 +10,13 @@ half-typed card elsewhere on the page is never lost.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import ipywidgets as w
 
 from actionlab.db.models import Card, Group, Member, Workshop
 from actionlab.errors import ActionlabError
+from actionlab.i18n import N_
 from actionlab.library import CanvasDef, ColumnDef
 from actionlab.services import Workbook
 from actionlab.services.canvas import Author, EditConflict
@@ -25,7 +27,21 @@ from actionlab.services.scoring import CONSENSUS, FIST_HIGH, FIST_LOW, CardScore
 from actionlab.services.voting import Tally
 
 from .cardform import CardForm, set_choice, short
-from .common import MessageLine, button, esc, guarded, html_box, local_time, wb
+from .common import (
+    STYLES,
+    MessageLine,
+    button,
+    close_tree,
+    esc,
+    fixed_html,
+    guarded,
+    hbox,
+    html_box,
+    local_time,
+    shared,
+    vbox,
+    wb,
+)
 from .roomwatch import RoomWatch
 
 #: Entities whose changes redraw a board.
@@ -53,9 +69,9 @@ class CardView:
         col = column.column
         self.card = card
         self._loading = False
-        self.text = html_box("", "wb-card-text")
-        self.details = html_box("", "wb-card-details")
-        self.meta = html_box("", "wb-card-meta")
+        self.text = fixed_html("", "wb-card-text")
+        self.details = fixed_html("", "wb-card-details")
+        self.meta = fixed_html("", "wb-card-meta")
         parts: list[w.Widget] = [self.text, self.details]
         self.votes = html_box("", "wb-card-votes") if col.vote else None
         self.scores = html_box("", "wb-card-scores") if col.score or col.consensus else None
@@ -65,7 +81,7 @@ class CardView:
                 self.vote_down = button("−1", "wb-vote-remove")
                 self.vote_up.on_click(lambda _b: self._vote(True))
                 self.vote_down.on_click(lambda _b: self._vote(False))
-                parts.append(wb(w.HBox([self.votes, self.vote_up, self.vote_down]), "wb-vote"))
+                parts.append(hbox([self.votes, self.vote_up, self.vote_down], "wb-vote"))
             self.pickers: dict[str, w.Dropdown] = {}
             rows = []
             for crit in (col.score.criteria if col.score else ()):
@@ -74,60 +90,109 @@ class CardView:
             if col.consensus:
                 rows.append(self._picker(CONSENSUS, _("Fist to five"), FIST_LOW, FIST_HIGH))
             if rows:
-                parts.append(wb(w.VBox(rows + [self.scores]), "wb-score"))
+                parts.append(vbox(rows + [self.scores], "wb-score"))
         else:
             parts += [x for x in (self.votes, self.scores) if x is not None]
         parts.append(self.meta)
         if board.editable:
-            self.form = CardForm(col, board.lang, _)
-            self.form.text.add_class("wb-card-editor")
-            self.save = button(_("Save"), "wb-card-save", style="primary")
-            self.cancel = button(_("Cancel"), "wb-card-cancel")
             self.edit = button(_("Edit"), "wb-card-edit")
             self.delete = button(_("Delete"), "wb-card-delete")
-            self.confirm = button(_("Yes, delete"), "wb-card-delete-confirm", style="danger")
-            self.keep = button(_("Keep"), "wb-card-delete-cancel")
             self.edit.on_click(lambda _b: self._start_edit())
-            self.cancel.on_click(lambda _b: self._show("view"))
-            self.save.on_click(lambda _b: self._save())
             self.delete.on_click(lambda _b: self._show("confirm"))
-            self.keep.on_click(lambda _b: self._show("view"))
-            self.confirm.on_click(lambda _b: self._delete())
             buttons = [self.edit, self.delete]
             if col.why:
                 self.why = button(_("Why?"), "wb-card-why")
                 self.why.on_click(lambda _b: self._show("why"))
-                self.why_text = wb(w.Textarea(placeholder=_("Why does this happen?"),
-                                              layout=w.Layout(width="100%", height="3.5em")),
-                                   "wb-why-text")
-                self.why_save = button(_("Add the answer"), "wb-why-save", style="primary")
-                self.why_cancel = button(_("Cancel"), "wb-why-cancel")
-                self.why_save.on_click(lambda _b: self._ask_why())
-                self.why_cancel.on_click(lambda _b: self._show("view"))
                 buttons.append(self.why)
             if col.decide is not None and board.may_decide:
                 self.decide = button(col.decide(board.lang), "wb-card-decide")
                 self.decide.on_click(lambda _b: self._decide())
                 buttons.append(self.decide)
-            self.actions = wb(w.HBox(buttons, layout=w.Layout(flex_flow="row wrap")),
-                              "wb-card-actions")
-            self.edit_buttons = w.HBox([self.save, self.cancel])
-            self.editing = wb(w.VBox([self.form.widget, self.edit_buttons]), "wb-card-editing")
+            self.actions = hbox(buttons, "wb-card-actions", flex_flow="row wrap")
             self.conflict: EditClash | None = None  # built on the first clash only
-            self.confirming = wb(w.HBox([self.confirm, self.keep]), "wb-card-confirming")
-            self.controls = w.VBox([self.actions])
+            self.controls = vbox([self.actions])
             parts.append(self.controls)
-        self.widget = wb(w.VBox(parts), "wb-card")
+        self.widget = vbox(parts, "wb-card")
         self.mode = "view"
+
+    # -- the parts a person opens: built the first time (most cards are only read) ---------
+    # Every widget is a model the page's kernel makes and the browser receives when the
+    # page is built, so a card's editor, its delete confirmation and its "why?" box come
+    # into being only when someone first asks for them.
+    @cached_property
+    def form(self) -> CardForm:
+        form = CardForm(self.column.column, self.board.lang, self.board._)
+        form.text.add_class("wb-card-editor")
+        return form
+
+    @cached_property
+    def save(self) -> w.Button:
+        return self._button(N_("Save"), "wb-card-save", self._save, style="primary")
+
+    @cached_property
+    def cancel(self) -> w.Button:
+        return self._button(N_("Cancel"), "wb-card-cancel", lambda: self._show("view"))
+
+    @cached_property
+    def edit_buttons(self) -> w.HBox:
+        return hbox([self.save, self.cancel])
+
+    @cached_property
+    def editing(self) -> w.VBox:
+        return vbox([self.form.widget, self.edit_buttons], "wb-card-editing")
+
+    @cached_property
+    def confirm(self) -> w.Button:
+        return self._button(N_("Yes, delete"), "wb-card-delete-confirm", self._delete,
+                            style="danger")
+
+    @cached_property
+    def keep(self) -> w.Button:
+        return self._button(N_("Keep"), "wb-card-delete-cancel", lambda: self._show("view"))
+
+    @cached_property
+    def confirming(self) -> w.HBox:
+        return hbox([self.confirm, self.keep], "wb-card-confirming")
+
+    @cached_property
+    def why_text(self) -> w.Textarea:
+        return wb(w.Textarea(placeholder=self.board._("Why does this happen?"),
+                             layout=shared(w.Layout, width="100%", height="3.5em"),
+                             style=shared(STYLES["text"])), "wb-why-text")
+
+    @cached_property
+    def why_buttons(self) -> w.HBox:
+        return hbox([
+            self._button(N_("Add the answer"), "wb-why-save", self._ask_why, style="primary"),
+            self._button(N_("Cancel"), "wb-why-cancel", lambda: self._show("view")),
+        ])
+
+    def _button(self, label: str, cls: str, action, style: str = "") -> w.Button:
+        """A button with ``label`` (marked with ``N_``) in the page's language."""
+        made = button(self.board._(label), cls, style=style)
+        made.on_click(lambda _b: action())
+        return made
+
+    def close(self) -> None:
+        """The card left the board: its widgets go, in the kernel and in the browser."""
+        close_tree(self.widget)
+        parts = [self.__dict__.get(p)
+                 for p in ("actions", "editing", "confirming", "why_text", "why_buttons")]
+        if getattr(self, "conflict", None) is not None:
+            parts += [self.conflict.box, self.conflict.choices]
+        for part in parts:
+            if part is not None:
+                close_tree(part)
 
     def _picker(self, criterion: str, label: str, low: int, high: int) -> w.Widget:
         picker = wb(w.Dropdown(options=[("–", None)] + [(str(v), v) for v in range(low, high + 1)],
-                               index=0, layout=w.Layout(width="5em")),
+                               index=0, layout=shared(w.Layout, width="5em"),
+                               style=shared(STYLES["description"])),
                     "wb-score-input", f"wb-score-{criterion}")
         picker.observe(lambda ch, c=criterion: self._score(c, ch["new"]), names="value")
         self.pickers[criterion] = picker
-        return wb(w.HBox([html_box(f'<span class="wb-score-label">{esc(label)}</span>'), picker]),
-                  "wb-score-row")
+        return hbox([fixed_html(f'<span class="wb-score-label">{esc(label)}</span>'), picker],
+                    "wb-score-row")
 
     # -- drawing -------------------------------------------------------------------------
     def update(self, card: Card, data: BoardData) -> None:
@@ -247,14 +312,19 @@ class CardView:
     # -- actions -------------------------------------------------------------------------
     def _show(self, mode: str) -> None:
         self.mode = mode
-        if mode != "conflict" and self.editing.children[-1] is not self.edit_buttons:
+        if (mode != "conflict" and "editing" in self.__dict__
+                and self.editing.children[-1] is not self.edit_buttons):
             self.editing.children = [self.form.widget, self.edit_buttons]
-        children = {"view": [self.actions], "edit": [self.editing],
-                    "confirm": [self.confirming]}
-        if mode == "why":
+        if mode == "view":
+            children = [self.actions]
+        elif mode == "edit":
+            children = [self.editing]
+        elif mode == "confirm":
+            children = [self.confirming]
+        else:
             self.why_text.value = ""
-            children["why"] = [self.why_text, w.HBox([self.why_save, self.why_cancel])]
-        self.controls.children = children[mode]
+            children = [self.why_text, self.why_buttons]
+        self.controls.children = children
 
     def _start_edit(self) -> None:
         self.form.set_members(self.board.group_members)
@@ -369,13 +439,13 @@ class ColumnView:
         hint = "" if board.compact else f'<div class="wb-column-hint">{esc(column.hint(lang))}</div>'
         private = (f'<div class="wb-column-private">{esc(_("Written privately until the facilitator reveals"))}</div>'
                    if column.private else "")
-        self.header = html_box(
+        self.header = fixed_html(
             f'<div class="wb-column-title">{esc(column.title(lang))}</div>{hint}{private}',
             "wb-column-header",
         )
-        self.count = html_box("", "wb-column-count")
-        self.extra = html_box("", "wb-column-extra")
-        self.list = wb(w.VBox([]), "wb-card-list")
+        self.count = fixed_html("", "wb-column-count")
+        self.extra = fixed_html("", "wb-column-extra")
+        self.list = vbox([], "wb-card-list")
         self.views: dict[int, CardView] = {}
         parts: list[w.Widget] = [self.header, self.count, self.extra, self.list]
         if board.editable:
@@ -384,8 +454,8 @@ class ColumnView:
             self.add_text.add_class("wb-add-text")
             self.add_button = button(_("Add card"), "wb-add-button", style="primary")
             self.add_button.on_click(lambda _b: self._add())
-            parts.append(wb(w.VBox([self.form.widget, self.add_button]), "wb-add"))
-        self.widget = wb(w.VBox(parts), "wb-column", f"wb-column-{column.key}")
+            parts.append(vbox([self.form.widget, self.add_button], "wb-add"))
+        self.widget = vbox(parts, "wb-column", f"wb-column-{column.key}")
 
     def _add(self) -> None:
         b = self.board
@@ -415,11 +485,14 @@ class ColumnView:
             if view is None:
                 view = self.views[card.id] = CardView(self, card)
             view.update(card, data)
-        for gone in set(self.views) - seen:
-            self._keep_typed(self.views.pop(gone))
+        gone = [self.views.pop(card_id) for card_id in set(self.views) - seen]
+        for view in gone:
+            self._keep_typed(view)
         children = tuple(self.views[c.id].widget for c in cards)
         if children != self.list.children:
             self.list.children = children
+        for view in gone:  # once no box holds them
+            view.close()
         _ = self.board._
         count = (f'<span class="wb-count">{len(cards)}</span>' if cards
                  else f'<span class="wb-empty">{esc(_("No cards yet"))}</span>')

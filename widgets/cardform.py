@@ -12,7 +12,7 @@ import ipywidgets as w
 from actionlab.db.models import Card, Member
 from actionlab.library import ColumnDef, FieldDef
 
-from .common import esc, html_box, wb
+from .common import STYLES, esc, fixed_html, hbox, shared, vbox, wb
 
 NONE = "—"
 
@@ -28,40 +28,46 @@ class CardForm:
         self.lang = lang
         self._ = _
         self.text = wb(w.Textarea(placeholder=placeholder,
-                                  layout=w.Layout(width="100%", height="4.5em")), "wb-card-input")
+                                  layout=shared(w.Layout, width="100%", height="4.5em"),
+                                  style=shared(STYLES["text"])), "wb-card-input")
         self.inputs: dict[str, w.Widget] = {}
         rows: list[w.Widget] = [self.text]
         for field in column.fields:
             widget = self._input(field)
             self.inputs[field.key] = widget
             mark = " *" if field.required else ""
-            rows.append(wb(w.HBox([
-                html_box(f'<span class="wb-field-label">{esc(field.title(lang))}{mark}</span>'),
+            rows.append(hbox([
+                fixed_html(f'<span class="wb-field-label">{esc(field.title(lang))}{mark}</span>'),
                 widget,
-            ]), "wb-field", f"wb-field-{field.key}"))
+            ], "wb-field", f"wb-field-{field.key}"))
         self.parent = None
         if column.link_to:
             self.parent = wb(w.Dropdown(options=[(NONE, None)], index=0,
-                                        layout=w.Layout(width="auto", max_width="100%")),
+                                        layout=shared(w.Layout, width="auto", max_width="100%"),
+                                        style=shared(STYLES["description"])),
                              "wb-card-parent-select")
-            rows.append(wb(w.HBox([
-                html_box(f'<span class="wb-field-label">{esc(_("Belongs to"))}</span>'),
+            rows.append(hbox([
+                fixed_html(f'<span class="wb-field-label">{esc(_("Belongs to"))}</span>'),
                 self.parent,
-            ]), "wb-field", "wb-field-parent"))
-        self.widget = wb(w.VBox(rows), "wb-card-form")
+            ], "wb-field", "wb-field-parent"))
+        self.widget = vbox(rows, "wb-card-form")
 
     def _input(self, field: FieldDef) -> w.Widget:
         if field.type == "choice":
             options = [(NONE, None)] + [(o.title(self.lang), o.key) for o in field.options]
-            return wb(w.Dropdown(options=options, index=0, layout=w.Layout(width="auto")),
+            return wb(w.Dropdown(options=options, index=0, layout=shared(w.Layout, width="auto"),
+                                 style=shared(STYLES["description"])),
                       "wb-field-input")
         if field.type == "member":
-            return wb(w.Dropdown(options=[(NONE, None)], index=0, layout=w.Layout(width="auto")),
+            return wb(w.Dropdown(options=[(NONE, None)], index=0,
+                                 layout=shared(w.Layout, width="auto"),
+                                 style=shared(STYLES["description"])),
                       "wb-field-input")
         if field.type == "date":
             return wb(w.DatePicker(value=None, layout=w.Layout(width="auto")), "wb-field-input")
         return wb(w.Text(placeholder=field.title(self.lang), continuous_update=False,
-                         layout=w.Layout(width="100%")), "wb-field-input")
+                         layout=shared(w.Layout, width="100%"),
+                         style=shared(STYLES["text"])), "wb-field-input")
 
     # -- choices that depend on the room ------------------------------------------------
     def set_members(self, members: list[Member]) -> None:

@@ -6,6 +6,8 @@ import html
 from datetime import datetime, timezone
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_description import DescriptionStyle
+from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from actionlab.errors import ActionlabError, Busy, InvalidInput
 
@@ -22,14 +24,75 @@ def wb(widget: w.DOMWidget, *classes: str) -> w.DOMWidget:
     return widget
 
 
-def html_box(value: str = "", *classes: str) -> w.HTML:
-    """An HTML widget. ``value`` must already be escaped where it holds typed text."""
-    return wb(w.HTML(value), *classes)
+#: The style models of the widgets below, for :func:`shared` (ipywidgets does not export them).
+STYLES = {"description": DescriptionStyle, "html": HTMLStyle, "text": TextStyle}
+
+#: The layouts and styles widgets share (see :func:`shared`), by kind and settings.
+_SHARED: dict[tuple, w.Widget] = {}
+
+
+def shared(kind: type[w.Widget], **settings) -> w.Widget:
+    """One ``kind`` (a Layout or a style) with ``settings`` for all the widgets of this kernel
+    that never change their own. Each widget otherwise gets a layout and a style model of its
+    own, which the kernel makes and sends and the browser builds: on a member's board they
+    were most of the page's models. Nothing may change a shared one (``widget.layout.x =``
+    would change every widget that shares it): give such a widget a layout of its own."""
+    key = (kind, tuple(sorted(settings.items())))
+    made = _SHARED.get(key)
+    if made is None or made.comm is None:  # none yet, or closed
+        made = _SHARED[key] = kind(**settings)
+        made.observe(_refuse_change)
+    return made
+
+
+def _refuse_change(change) -> None:
+    raise RuntimeError(f"{type(change['owner']).__name__}.{change['name']} is shared by many "
+                       "widgets and must not change: give this widget a layout of its own")
+
+
+def is_shared(widget: w.Widget) -> bool:
+    return any(widget is made for made in _SHARED.values())
+
+
+def html_box(value: str = "", *classes: str, layout: w.Layout | None = None) -> w.HTML:
+    """An HTML widget. ``value`` must already be escaped where it holds typed text. Its style
+    is shared; so is its layout when ``layout`` is :func:`shared` (one never changed)."""
+    return wb(w.HTML(value, style=shared(STYLES["html"]), layout=layout or w.Layout()), *classes)
+
+
+def fixed_html(value: str = "", *classes: str) -> w.HTML:
+    """An HTML widget whose layout never changes (a card's text, a label): nothing of it but
+    its value is its own."""
+    return html_box(value, *classes, layout=shared(w.Layout))
+
+
+def hbox(children=(), *classes: str, **layout) -> w.HBox:
+    """A row whose layout (``layout``: Layout settings) never changes, so it is shared."""
+    return wb(w.HBox(list(children), layout=shared(w.Layout, **layout)), *classes)
+
+
+def vbox(children=(), *classes: str, **layout) -> w.VBox:
+    """A column whose layout (``layout``: Layout settings) never changes, so it is shared."""
+    return wb(w.VBox(list(children), layout=shared(w.Layout, **layout)), *classes)
 
 
 def button(label: str, *classes: str, style: str = "") -> w.Button:
-    return wb(w.Button(description=label, button_style=style, layout=w.Layout(width="auto")),
+    """A button sized to its label (layout and style shared: never change them)."""
+    return wb(w.Button(description=label, button_style=style,
+                       layout=shared(w.Layout, width="auto"), style=shared(w.ButtonStyle)),
               "wb-button", *classes)
+
+
+def close_tree(widget: w.Widget) -> None:
+    """Close ``widget`` and every widget inside it (their layouts and styles too): gone from
+    the kernel and from the page."""
+    for child in getattr(widget, "children", ()):
+        close_tree(child)
+    for part in ("layout", "style"):
+        inner = getattr(widget, part, None)
+        if isinstance(inner, w.Widget) and not is_shared(inner):
+            inner.close()
+    widget.close()
 
 
 def local_time(value: datetime | None, fmt: str = "%H:%M") -> str:
