@@ -44,6 +44,10 @@ def preheating(env=None) -> bool:
         return False
 
 
+#: Seconds Voila waits for a page's output once its cell has run (see configure_voila).
+IOPUB_TIMEOUT_S = 120
+
+
 def configure_voila(c) -> None:
     """Fill Voila's configuration ``c`` (called by ``voila_config/voila.py``): render only the
     pages, and leave the other notebooks out of Voila's file listing too."""
@@ -53,6 +57,11 @@ def configure_voila(c) -> None:
         c.VoilaConfiguration.prelaunch_hook = pages_only
     others = sorted(p.name for p in NOTEBOOKS_DIR.iterdir() if p.name not in PAGE_NOTEBOOKS)
     c.ContentsManager.hide_globs.extend(others)  # after Jupyter's own (__pycache__, …)
+    # A page's widgets reach Voila on the kernel's output channel, after the cell's reply. With
+    # forty pages building at once on two cores they can trail it by more than the 4 s that
+    # Voila's executor (nbclient) waits by default; it then gives the output up and the person
+    # gets a page with nothing on it, for good (seen in bench/bench_room.py: 7 pages of 20).
+    c.VoilaExecutor.iopub_timeout = IOPUB_TIMEOUT_S
 
 
 @dataclass(frozen=True)
