@@ -28,17 +28,16 @@ from actionlab.services.voting import Tally
 
 from .cardform import CardForm, set_choice, short
 from .common import (
-    STYLES,
     MessageLine,
     button,
     close_tree,
     esc,
     fixed_html,
+    fixed_look,
     guarded,
     hbox,
     html_box,
     local_time,
-    shared,
     vbox,
     wb,
 )
@@ -157,8 +156,7 @@ class CardView:
     @cached_property
     def why_text(self) -> w.Textarea:
         return wb(w.Textarea(placeholder=self.board._("Why does this happen?"),
-                             layout=shared(w.Layout, width="100%", height="3.5em"),
-                             style=shared(STYLES["text"])), "wb-why-text")
+                             **fixed_look("text", width="100%", height="3.5em")), "wb-why-text")
 
     @cached_property
     def why_buttons(self) -> w.HBox:
@@ -186,8 +184,7 @@ class CardView:
 
     def _picker(self, criterion: str, label: str, low: int, high: int) -> w.Widget:
         picker = wb(w.Dropdown(options=[("–", None)] + [(str(v), v) for v in range(low, high + 1)],
-                               index=0, layout=shared(w.Layout, width="5em"),
-                               style=shared(STYLES["description"])),
+                               index=0, **fixed_look("description", width="5em")),
                     "wb-score-input", f"wb-score-{criterion}")
         picker.observe(lambda ch, c=criterion: self._score(c, ch["new"]), names="value")
         self.pickers[criterion] = picker

@@ -12,7 +12,7 @@ import ipywidgets as w
 from actionlab.db.models import Card, Member
 from actionlab.library import ColumnDef, FieldDef
 
-from .common import STYLES, esc, fixed_html, hbox, shared, vbox, wb
+from .common import esc, fixed_html, fixed_look, hbox, vbox, wb
 
 NONE = "—"
 
@@ -28,8 +28,7 @@ class CardForm:
         self.lang = lang
         self._ = _
         self.text = wb(w.Textarea(placeholder=placeholder,
-                                  layout=shared(w.Layout, width="100%", height="4.5em"),
-                                  style=shared(STYLES["text"])), "wb-card-input")
+                                  **fixed_look("text", width="100%", height="4.5em")), "wb-card-input")
         self.inputs: dict[str, w.Widget] = {}
         rows: list[w.Widget] = [self.text]
         for field in column.fields:
@@ -43,8 +42,7 @@ class CardForm:
         self.parent = None
         if column.link_to:
             self.parent = wb(w.Dropdown(options=[(NONE, None)], index=0,
-                                        layout=shared(w.Layout, width="auto", max_width="100%"),
-                                        style=shared(STYLES["description"])),
+                                        **fixed_look("description", width="auto", max_width="100%")),
                              "wb-card-parent-select")
             rows.append(hbox([
                 fixed_html(f'<span class="wb-field-label">{esc(_("Belongs to"))}</span>'),
@@ -55,19 +53,16 @@ class CardForm:
     def _input(self, field: FieldDef) -> w.Widget:
         if field.type == "choice":
             options = [(NONE, None)] + [(o.title(self.lang), o.key) for o in field.options]
-            return wb(w.Dropdown(options=options, index=0, layout=shared(w.Layout, width="auto"),
-                                 style=shared(STYLES["description"])),
+            return wb(w.Dropdown(options=options, index=0, **fixed_look("description", width="auto")),
                       "wb-field-input")
         if field.type == "member":
             return wb(w.Dropdown(options=[(NONE, None)], index=0,
-                                 layout=shared(w.Layout, width="auto"),
-                                 style=shared(STYLES["description"])),
+                                 **fixed_look("description", width="auto")),
                       "wb-field-input")
         if field.type == "date":
             return wb(w.DatePicker(value=None, layout=w.Layout(width="auto")), "wb-field-input")
         return wb(w.Text(placeholder=field.title(self.lang), continuous_update=False,
-                         layout=shared(w.Layout, width="100%"),
-                         style=shared(STYLES["text"])), "wb-field-input")
+                         **fixed_look("text", width="100%")), "wb-field-input")
 
     # -- choices that depend on the room ------------------------------------------------
     def set_members(self, members: list[Member]) -> None:

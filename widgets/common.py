@@ -50,6 +50,12 @@ def _refuse_change(change) -> None:
                        "widgets and must not change: give this widget a layout of its own")
 
 
+def fixed_look(style: str, **layout) -> dict:
+    """``layout=`` and ``style=`` for a widget that never changes either: both shared.
+    ``style`` names its kind in :data:`STYLES`; ``layout`` are Layout settings."""
+    return {"layout": shared(w.Layout, **layout), "style": shared(STYLES[style])}
+
+
 def is_shared(widget: w.Widget) -> bool:
     return any(widget is made for made in _SHARED.values())
 
