@@ -252,6 +252,11 @@ def test_a_moved_member_cannot_write_to_the_old_group_by_forged_messages(pages, 
     ann.locator(".wb-column-symptoms .wb-add-text textarea").fill("Ann's own card")
     ann.locator(".wb-column-symptoms .wb-add-button").click()
     expect(ann.locator(".wb-column-symptoms .wb-card-text")).to_have_text("Ann's own card")
+    # a card's editor is built when first opened: Ann opens it once and closes it again
+    ann.locator(".wb-column-symptoms .wb-card-edit").click()
+    expect(ann.locator(".wb-column-symptoms .wb-card-editor textarea")).to_be_visible()
+    ann.locator(".wb-column-symptoms .wb-card-cancel").click()
+    expect(ann.locator(".wb-column-symptoms .wb-card-editor")).to_have_count(0)
     models = ann.evaluate(MODELS)
     add_text, add_button = board_controls(models)
     editing = with_class(models, "wb-card-editing")
