@@ -62,6 +62,35 @@ def configure_voila(c) -> None:
     # Voila's executor (nbclient) waits by default; it then gives the output up and the person
     # gets a page with nothing on it, for good (seen in bench/bench_room.py: 7 pages of 20).
     c.VoilaExecutor.iopub_timeout = IOPUB_TIMEOUT_S
+    kernel_transport(c)
+
+
+#: Longest path of a Unix socket the systems take (108 bytes on Linux, 104 on macOS).
+SOCKET_PATH_MAX = 100
+#: What a kernel's socket path adds to Voila's connection folder: ``/voila_xxxxxxxx`` and
+#: ``/kernel-<uuid>-ipc-<port>``.
+SOCKET_PATH_EXTRA = len("/voila_xxxxxxxx") + len("/kernel-00000000-0000-0000-0000-000000000000-ipc-65535")
+
+
+def kernel_transport(c, *, tmp: str | None = None) -> None:
+    """Kernels talk to Voila over Unix sockets in Voila's private connection folder, not TCP.
+
+    Over TCP every kernel takes five ports chosen free by binding to port 0 and letting go,
+    and the kernel binds them a moment later. With forty kernels heating while the room's
+    kernels open their database connections (each an ephemeral port), another socket can take
+    one of them in between: seen in ``bench/bench_rooms.py`` as a kernel whose heartbeat
+    failed with "Address already in use", and one participant's page without its canvas.
+    Unix sockets have no ports to race for, and only this user can open them."""
+    import tempfile
+
+    import zmq
+
+    if os.name != "posix" or not zmq.has("ipc"):
+        return  # TCP, Jupyter's default
+    c.KernelManager.transport = "ipc"
+    root = tmp or tempfile.gettempdir()
+    if len(root) + SOCKET_PATH_EXTRA > SOCKET_PATH_MAX:  # macOS's long $TMPDIR
+        c.Voila.connection_dir_root = "/tmp"
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,13 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import urllib.error
 import urllib.request
+from pathlib import Path
 
+import psutil
 import pytest
 from playwright.sync_api import expect
 
@@ -84,6 +87,15 @@ def test_people_get_preheated_kernels_and_their_own_pages(pages, room):
         assert reply.headers.get("Content-Encoding") == "gzip"
         packed = reply.read()
     assert gzip.decompress(packed) == plain and len(packed) < len(plain) / 2
+
+    # kernels talk to Voila over Unix sockets, not TCP ports that a burst of them could race
+    # for (actionlab.server.kernel_transport)
+    for pid in room.kernel_processes():
+        kernel = psutil.Process(pid)
+        connection = json.loads(Path(kernel.cmdline()[kernel.cmdline().index("-f") + 1]).read_text())
+        assert connection["transport"] == "ipc"
+        for channel in ("shell", "iopub", "stdin", "control", "hb"):
+            assert Path(f"{connection['ip']}-{connection[channel + '_port']}").is_socket()
 
     # nothing but the pages renders (no prelaunch hook beside preheated kernels)
     assert status_of(room.url("analysis")) == 404

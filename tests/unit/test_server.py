@@ -110,6 +110,32 @@ def test_voila_renders_the_three_pages_and_nothing_else(tmp_path, monkeypatch):
     assert (NOTEBOOKS_DIR / "analysis.ipynb").exists()  # the refused one is really there
 
 
+
+def test_kernels_talk_to_voila_over_unix_sockets_in_a_short_folder():
+    """No TCP ports for a burst of kernels to race for; the socket paths fit the systems'
+    limit even where the temporary folder's path is long (macOS)."""
+    import pytest
+    from traitlets.config import Config
+
+    if os.name != "posix":
+        pytest.skip("Unix sockets: POSIX systems only (elsewhere Jupyter's TCP stays)")
+    config = Config()
+    server.kernel_transport(config, tmp="/tmp")
+    assert config.KernelManager.transport == "ipc"
+    assert "connection_dir_root" not in config.Voila  # /tmp is short: Voila's default stays
+    long_tmp = "/var/folders/zz/" + "x" * 32 + "/T"
+    config = Config()
+    server.kernel_transport(config, tmp=long_tmp)
+    assert config.KernelManager.transport == "ipc"
+    assert config.Voila.connection_dir_root == "/tmp"
+    socket = config.Voila.connection_dir_root + "/voila_abcdefgh/kernel-" + "0" * 36 + "-ipc-65535"
+    assert len(socket) <= server.SOCKET_PATH_MAX
+    # the shipped configuration file applies it
+    from traitlets.config.loader import PyFileConfigLoader
+
+    shipped = PyFileConfigLoader("voila.py", path=str(server.VOILA_CONFIG_DIR)).load_config()
+    assert shipped.KernelManager.transport == "ipc"
+
 # -- several rooms behind one proxy (docs/deployment.md) --------------------------------------
 def test_base_url_reaches_voila_the_pages_and_every_link(tmp_path):
     plan = server.plan(Settings(db_url=f"sqlite:///{tmp_path}/x.db", port=8871, base_url="/room1/"))
