@@ -213,17 +213,6 @@ async def guarded(work, *, timeout: float, min_free_mb: float):
             await asyncio.gather(task, return_exceptions=True)  # its pages close
 
 
-def wait_until(condition, timeout: float, what: str, pause: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not within {timeout:.0f}s: {what}")
-        time.sleep(pause)
-
-
 def wait_settled(pids_of, expected: int | None, timeout: float, what: str, *,
                  min_free_mb: float) -> tuple[int, float]:
     """Wait until the servers run ``expected`` kernels (or their number has not changed for
@@ -649,7 +638,7 @@ def baseline_store(path: Path, groups: int) -> None:
 
 
 def run_baseline(args, root: Path, failures: list) -> Measured:
-    from tests.support.server import free_port, terminate
+    from tests.support.server import VoilaServer, free_port, terminate
 
     m = min(args.n, args.baseline_n)
     measured = Measured()
@@ -684,7 +673,7 @@ def run_baseline(args, root: Path, failures: list) -> Measured:
             except (urllib.error.URLError, ConnectionError, OSError):
                 return False
 
-        wait_until(answers, args.start_timeout, "plain voila answers")
+        VoilaServer.wait_for(answers, args.start_timeout, "plain voila answers")
         log(f"plain voila on port {port}: {m} pages")
         site = Site(name="baseline",
                     projector_url=page_url(origin, "/", "projector"),

@@ -6,14 +6,12 @@ reported every metric for both servers.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.benchrun import run_bench
 
 pytestmark = [pytest.mark.integration, pytest.mark.ui]
 
@@ -36,20 +34,10 @@ METRICS = {
 def test_tiny_room_benchmark_reports_every_metric(tmp_path):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (make test installs it)")
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, str(BENCH), "--n", "2", "--edits", "2", "--spread", "1"],
-        capture_output=True, text=True, env=env, timeout=900)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    rows = {}
-    for line in done.stdout.splitlines():
-        if line.startswith("{"):
-            row = json.loads(line)
-            assert set(row) == {"metric", "value", "unit", "baseline", "target"}, row
-            rows[row["metric"]] = row
+    stdout, rows = run_bench(BENCH, ["--n", "2", "--edits", "2", "--spread", "1"], tmp_path)
     for name, (unit, target) in METRICS.items():
         row = rows.get(name)
-        assert row is not None, f"no {name} in:\n{done.stdout}"
+        assert row is not None, f"no {name} in:\n{stdout}"
         assert row["unit"] == unit and row["target"] == target, row
         for side in ("value", "baseline"):  # measured on both servers
             assert isinstance(row[side], (int, float)) and row[side] > 0, row
@@ -57,5 +45,5 @@ def test_tiny_room_benchmark_reports_every_metric(tmp_path):
     assert rows["join_failed_pages"]["value"] == 0 and rows["join_failed_pages"]["baseline"] == 0
     assert rows["kernel_processes"]["value"] >= 2 and rows["kernel_processes"]["baseline"] >= 3
     assert rows["pool_ready_s"]["baseline"] is None  # plain Voila has no pool
-    assert "ratio" in done.stdout  # the readable table
+    assert "ratio" in stdout  # the readable table
     assert not list(tmp_path.glob("actionlab-bench-room-*")), "the benchmark left its folder behind"

@@ -8,14 +8,12 @@ reported every metric in the agreed form.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.benchrun import run_bench
 from tests.support.pg import find_bindir
 
 pytestmark = pytest.mark.integration
@@ -46,20 +44,11 @@ def test_tiny_rooms_benchmark_reports_every_metric(tmp_path):
         if REQUIRE_POSTGRES:
             pytest.fail(reason + " (ACTIONLAB_TEST_REQUIRE_POSTGRES is set)", pytrace=False)
         pytest.skip(reason)
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, str(BENCH), "--n", "4", "--rooms", "2", "--edits", "4", "--rate", "4"],
-        capture_output=True, text=True, env=env, timeout=900)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-6000:]
-    rows = {}
-    for line in done.stdout.splitlines():
-        if line.startswith("{"):
-            row = json.loads(line)
-            assert set(row) == {"metric", "value", "unit", "baseline", "target"}, row
-            rows[row["metric"]] = row
+    stdout, rows = run_bench(BENCH, ["--n", "4", "--rooms", "2", "--edits", "4", "--rate", "4"],
+                             tmp_path)
     for name, (unit, target, on_plain_voila) in METRICS.items():
         row = rows.get(name)
-        assert row is not None, f"no {name} in:\n{done.stdout}"
+        assert row is not None, f"no {name} in:\n{stdout}"
         assert row["unit"] == unit and row["target"] == target, row
         sides = ("value", "baseline") if on_plain_voila else ("value",)
         for side in sides:
@@ -69,5 +58,5 @@ def test_tiny_rooms_benchmark_reports_every_metric(tmp_path):
         assert rows[name]["value"] == 0 and rows[name]["baseline"] == 0, rows[name]
     assert rows["rooms_participants"]["value"] == 4 and rows["rooms_participants"]["baseline"] == 4
     assert rows["rooms_rooms"]["value"] == 2
-    assert "ratio" in done.stdout  # the readable table
+    assert "ratio" in stdout  # the readable table
     assert not list(tmp_path.glob("actionlab-*")), "the benchmark left a temporary folder behind"
