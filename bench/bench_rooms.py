@@ -84,7 +84,7 @@ for _path in (str(REPO), str(BENCH)):
 
 from widgetclient import PageClient, PageError  # noqa: E402
 
-from tests.support.server import KERNEL_MODULES  # noqa: E402
+from tests.support.server import is_kernel  # noqa: E402
 
 TARGET_PROPAGATION_P95_MS = 500.0
 TARGET_KERNEL_MB = 60.0
@@ -126,13 +126,13 @@ def kernels_of(pid: int) -> dict[int, tuple[str | None, int]]:
 
     found = {}
     try:
-        children = psutil.Process(pid).children()
+        children = psutil.Process(pid).children(recursive=True)  # forked kernels too
     except psutil.NoSuchProcess:
         return found
     for child in children:
         try:
             cmdline = child.cmdline()
-            if any(part in KERNEL_MODULES for part in cmdline):
+            if is_kernel(cmdline):
                 match = KERNEL_ID_RE.search(" ".join(cmdline))
                 found[child.pid] = (match.group(1) if match else None,
                                     child.memory_info().rss // 1024)
@@ -177,7 +177,7 @@ def end_leftovers(pids: set[int]) -> None:
     for pid in pids:
         try:
             proc = psutil.Process(pid)
-            if any(part in KERNEL_MODULES for part in proc.cmdline()):
+            if is_kernel(proc.cmdline()):
                 proc.kill()
         except psutil.NoSuchProcess:
             continue

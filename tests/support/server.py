@@ -16,6 +16,12 @@ from pathlib import Path
 KERNEL_MODULES = {"actionlab.page_kernel", "ipykernel_launcher"}
 
 
+def is_kernel(cmdline: list[str]) -> bool:
+    """Whether a process's command line (psutil's ``cmdline()``) is a page kernel's. A forked
+    kernel's line is one string set by its parent (``actionlab/kernel_zygote.py``)."""
+    return any(part in KERNEL_MODULES for part in " ".join(cmdline).split())
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -148,9 +154,9 @@ class VoilaServer:
         import psutil  # comes with ipykernel
 
         found = {}
-        for child in psutil.Process(self.proc.pid).children():
+        for child in psutil.Process(self.proc.pid).children(recursive=True):  # forked kernels too
             try:
-                if any(part in KERNEL_MODULES for part in child.cmdline()):
+                if is_kernel(child.cmdline()):
                     found[child.pid] = child.memory_info().rss // 1024
             except psutil.NoSuchProcess:
                 continue  # gone meanwhile
