@@ -141,6 +141,16 @@ def kernels_of(pid: int) -> dict[int, tuple[str | None, int]]:
     return found
 
 
+def uss_kb(pid: int) -> int:
+    """Memory only this process holds (shared library pages, e.g. of forked kernels, not)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).memory_full_info().uss // 1024
+    except psutil.NoSuchProcess:
+        return 0
+
+
 def rss_kb(pid: int) -> int:
     import psutil
 
@@ -437,6 +447,7 @@ class Measured:
     kernel_kb: dict[str, int] = field(default_factory=dict)  # per site: every kernel
     kernel_count: dict[str, tuple[int, int]] = field(default_factory=dict)  # all, participants'
     participant_kernel_kb: list[int] = field(default_factory=list)
+    participant_kernel_uss_kb: list[int] = field(default_factory=list)  # its own pages only
     server_kb: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # for the readable part
 
@@ -476,6 +487,8 @@ async def drive(sites: list[Site], servers: dict[str, int], args, *, column: str
             measured.kernel_count[name] = (len(kernels),
                                            sum(kid in held for kid, _ in kernels.values()))
             measured.participant_kernel_kb += [kb for kid, kb in kernels.values() if kid in held]
+            measured.participant_kernel_uss_kb += [uss_kb(kpid) for kpid, (kid, _) in kernels.items()
+                                                   if kid in held]
             measured.server_kb[name] = rss_kb(pid)
         closed = [p.name for s in sites for p in s.pages if p.closed_reason and p.join_seconds]
         if closed:
@@ -703,9 +716,9 @@ def metrics(args, rooms: Measured, base: Measured | None) -> list[dict]:
         return {"metric": name, "value": rounded(value, digits), "unit": unit,
                 "baseline": rounded(baseline, digits), "target": target}
 
-    def mean_mb(m):
-        return (sum(m.participant_kernel_kb) / len(m.participant_kernel_kb) / 1024
-                if m.participant_kernel_kb else None)
+    def mean_mb(m, kb=lambda m: m.participant_kernel_kb):
+        values = kb(m)
+        return sum(values) / len(values) / 1024 if values else None
 
     rows = [
         row("rooms_propagation_p50_ms", "ms", lambda m: percentile(m.propagation_ms, 50)),
@@ -719,6 +732,7 @@ def metrics(args, rooms: Measured, base: Measured | None) -> list[dict]:
         row("rooms_join_p95_s", "s", lambda m: percentile(m.join_s, 95), None, 2),
         row("rooms_pages_failed", "pages", lambda m: m.failed, 0, 0),
         row("rooms_kernel_mean_rss_mb", "MB", mean_mb, TARGET_KERNEL_MB),
+        row("rooms_kernel_mean_uss_mb", "MB", lambda m: mean_mb(m, lambda m: m.participant_kernel_uss_kb)),
     ]
     total = {"metric": "rooms_kernels_total_rss_mb",
              "value": rounded(sum(rooms.kernel_kb.values()) / 1024), "unit": "MB",
