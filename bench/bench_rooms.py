@@ -141,14 +141,17 @@ def kernels_of(pid: int) -> dict[int, tuple[str | None, int]]:
     return found
 
 
-def uss_kb(pid: int) -> int:
-    """Memory only this process holds (shared library pages, e.g. of forked kernels, not)."""
+def own_kb(pid: int) -> tuple[int, int]:
+    """(USS, PSS) of a process: the memory only it holds, and that plus its share of the pages
+    it shares (a page four processes hold counts a quarter). Forked kernels share their
+    libraries' pages, which RSS counts in full in every one of them."""
     import psutil
 
     try:
-        return psutil.Process(pid).memory_full_info().uss // 1024
+        info = psutil.Process(pid).memory_full_info()
     except psutil.NoSuchProcess:
-        return 0
+        return 0, 0
+    return info.uss // 1024, getattr(info, "pss", info.rss) // 1024
 
 
 def rss_kb(pid: int) -> int:
@@ -448,6 +451,7 @@ class Measured:
     kernel_count: dict[str, tuple[int, int]] = field(default_factory=dict)  # all, participants'
     participant_kernel_kb: list[int] = field(default_factory=list)
     participant_kernel_uss_kb: list[int] = field(default_factory=list)  # its own pages only
+    participant_kernel_pss_kb: list[int] = field(default_factory=list)  # own + share of shared
     server_kb: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # for the readable part
 
@@ -487,8 +491,9 @@ async def drive(sites: list[Site], servers: dict[str, int], args, *, column: str
             measured.kernel_count[name] = (len(kernels),
                                            sum(kid in held for kid, _ in kernels.values()))
             measured.participant_kernel_kb += [kb for kid, kb in kernels.values() if kid in held]
-            measured.participant_kernel_uss_kb += [uss_kb(kpid) for kpid, (kid, _) in kernels.items()
-                                                   if kid in held]
+            own = [own_kb(kpid) for kpid, (kid, _) in kernels.items() if kid in held]
+            measured.participant_kernel_uss_kb += [uss for uss, _ in own]
+            measured.participant_kernel_pss_kb += [pss for _, pss in own]
             measured.server_kb[name] = rss_kb(pid)
         closed = [p.name for s in sites for p in s.pages if p.closed_reason and p.join_seconds]
         if closed:
@@ -733,6 +738,7 @@ def metrics(args, rooms: Measured, base: Measured | None) -> list[dict]:
         row("rooms_pages_failed", "pages", lambda m: m.failed, 0, 0),
         row("rooms_kernel_mean_rss_mb", "MB", mean_mb, TARGET_KERNEL_MB),
         row("rooms_kernel_mean_uss_mb", "MB", lambda m: mean_mb(m, lambda m: m.participant_kernel_uss_kb)),
+        row("rooms_kernel_mean_pss_mb", "MB", lambda m: mean_mb(m, lambda m: m.participant_kernel_pss_kb)),
     ]
     total = {"metric": "rooms_kernels_total_rss_mb",
              "value": rounded(sum(rooms.kernel_kb.values()) / 1024), "unit": "MB",

@@ -31,6 +31,8 @@ METRICS = {
     "rooms_join_p50_s": ("s", None, True),
     "rooms_join_p95_s": ("s", None, True),
     "rooms_kernel_mean_rss_mb": ("MB", 60.0, True),
+    "rooms_kernel_mean_uss_mb": ("MB", None, True),
+    "rooms_kernel_mean_pss_mb": ("MB", None, True),
     "rooms_kernels_total_rss_mb": ("MB", None, False),
     "rooms_room1_kernels_rss_mb": ("MB", None, False),
     "rooms_room2_kernels_rss_mb": ("MB", None, False),
@@ -58,5 +60,9 @@ def test_tiny_rooms_benchmark_reports_every_metric(tmp_path):
         assert rows[name]["value"] == 0 and rows[name]["baseline"] == 0, rows[name]
     assert rows["rooms_participants"]["value"] == 4 and rows["rooms_participants"]["baseline"] == 4
     assert rows["rooms_rooms"]["value"] == 2
+    # a kernel's own pages, its share of the shared ones, all it has mapped: each holds the last
+    for side in ("value", "baseline"):
+        uss, pss, rss = (rows[f"rooms_kernel_mean_{kind}_mb"][side] for kind in ("uss", "pss", "rss"))
+        assert uss <= pss <= rss, (side, uss, pss, rss)
     assert "ratio" in stdout  # the readable table
     assert not list(tmp_path.glob("actionlab-*")), "the benchmark left a temporary folder behind"

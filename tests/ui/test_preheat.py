@@ -21,6 +21,7 @@ import psutil
 import pytest
 from playwright.sync_api import expect
 
+from actionlab.kernel_fork import forking_possible
 from actionlab.services import Workbook
 from actionlab.settings import Settings
 from tests.support.server import VoilaServer
@@ -96,6 +97,13 @@ def test_people_get_preheated_kernels_and_their_own_pages(pages, room):
         assert connection["transport"] == "ipc"
         for channel in ("shell", "iopub", "stdin", "control", "hb"):
             assert Path(f"{connection['ip']}-{connection[channel + '_port']}").is_socket()
+
+    # on Linux every page kernel is a fork of the one parent that has imported their libraries:
+    # the provisioner the pages' kernel spec names is installed and in use (actionlab.kernel_fork)
+    if forking_possible():
+        parents = {psutil.Process(pid).ppid() for pid in room.kernel_processes()}
+        assert len(parents) == 1, parents
+        assert "actionlab.kernel_zygote" in psutil.Process(parents.pop()).cmdline()
 
     # nothing but the pages renders (no prelaunch hook beside preheated kernels)
     assert status_of(room.url("analysis")) == 404
