@@ -78,7 +78,7 @@ clean: ## Remove build artefacts and caches (keeps $(VENV))
 distclean: clean ## clean, and remove $(VENV) too
 	rm -rf $(VENV)
 
-bench: install ## Benchmarks: store (poll and write latency), exports (time and memory per format)
+bench: system-deps install ## Benchmarks: store (poll and write latency), exports (time and memory per format, against a plain notebook)
 	@status=0; \
 	$(PYTHON) bench/bench_store.py || status=1; \
 	$(PYTHON) bench/bench_export.py || status=1; \

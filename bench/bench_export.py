@@ -24,9 +24,16 @@ Everything the run writes (the SQLite store, the font and chart caches, matplotl
 goes to a temporary folder the benchmark owns and removes; ``--db URL`` puts the workshop in
 that database instead (a new workshop each run).
 
+The baseline is ``bench/baseline/records.ipynb``: the same whole-programme record written as a
+typical notebook app would write it (pandas reads the tables; pandas, python-docx, openpyxl,
+fpdf2 with the system's Noto Sans CJK and matplotlib write the files). An export runs in the
+kernel, so its code cells (all but the one tagged "ui", the page) run in fresh processes exactly
+as actionlab's export does: same store, same cache folders, same three measurements. The minutes
+of one meeting have no baseline. ``--no-baseline`` skips it.
+
 The output ends with one JSON object per metric per line::
 
-    {"metric": "export_pdf_seconds", "value": 1.2, "unit": "s", "baseline": null, "target": 2.0}
+    {"metric": "export_pdf_seconds", "value": 1.2, "unit": "s", "baseline": 9.8, "target": 2.0}
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ TARGET_MB = 300.0
 FORMATS = ("md", "html", "docx", "pdf", "xlsx", "json")  # checked against format_names()
 MINUTES_FORMATS = ("pdf", "docx")
 STEP_TIMEOUT_S = 1800
+BASELINE = Path(__file__).resolve().parent / "baseline" / "records.ipynb"
 
 # -- generated data (the demo's format; see the docstring of actionlab.demo) ---------------------
 
@@ -507,6 +515,33 @@ def measure(args) -> dict:
             "name": name}
 
 
+def measure_baseline(args) -> dict:
+    """:func:`measure` for the baseline notebook: its code cells run here, then ``export()``.
+    The notebook loads its libraries when it runs, actionlab when it exports: the first export
+    counts the cells' time, as actionlab's first export counts loading the format's libraries.
+    The record is kept in the work folder (``--keep`` to look at it)."""
+    import sqlalchemy  # noqa: F401 (the store's library, loaded before the base size as in measure)
+
+    os.environ.update(BENCH_BASELINE_DB=args.db, BENCH_BASELINE_CODE=args.code)
+    cells = json.loads(BASELINE.read_text(encoding="utf-8"))["cells"]
+    base = peak_mb()
+    start = time.perf_counter()
+    space: dict = {"__name__": "__main__"}
+    for cell in cells:
+        if cell["cell_type"] == "code" and "ui" not in cell.get("metadata", {}).get("tags", []):
+            exec(compile("".join(cell["source"]), f"{BASELINE.name}:{cell.get('id')}", "exec"),
+                 space)
+    seconds = []
+    for _run in range(args.runs):
+        data = space["export"](args.measure_baseline)
+        seconds.append(time.perf_counter() - start)
+        start = time.perf_counter()
+    name = f"plain-record.{args.measure_baseline}"
+    Path(args.workdir, name).write_bytes(data)
+    return {"seconds": seconds, "peak_mb": peak_mb(), "base_mb": base, "bytes": len(data),
+            "name": name}
+
+
 # -- the parent ----------------------------------------------------------------------------------
 
 def child(argv: list[str], env: dict) -> dict:
@@ -529,15 +564,17 @@ def private_env(root: Path, cache: str) -> dict:
     return env
 
 
-def metric(name: str, value, unit: str, target=None) -> str:
-    return json.dumps({"metric": name, "value": value, "unit": unit, "baseline": None,
+def metric(name: str, value, unit: str, target=None, baseline=None) -> str:
+    return json.dumps({"metric": name, "value": value, "unit": unit, "baseline": baseline,
                        "target": target})
 
 
-def measure_format(fmt: str, meeting: int | None, common: list[str], env: dict) -> dict:
+def measure_format(fmt: str, meeting: int | None, common: list[str], env: dict,
+                   flag: str = "--measure") -> dict:
     """One format in two fresh processes sharing an empty cache folder: the first exports twice
-    (cold, then warm), the second once more with the caches the first left (a new session)."""
-    argv = ["--measure", fmt, *common] + (["--meeting", str(meeting)] if meeting else [])
+    (cold, then warm), the second once more with the caches the first left (a new session).
+    ``flag`` ``--measure-baseline`` measures the baseline notebook instead."""
+    argv = [flag, fmt, *common] + (["--meeting", str(meeting)] if meeting else [])
     first = child([*argv, "--runs", "2"], env)
     again = child([*argv, "--runs", "1"], env)
     return {"cold": first["seconds"][0], "warm": first["seconds"][1],
@@ -546,12 +583,23 @@ def measure_format(fmt: str, meeting: int | None, common: list[str], env: dict) 
             "bytes": again["bytes"]}
 
 
-def report(results: list[tuple[str, dict | str]]) -> tuple[list[str], int]:
-    """Print the table; return the metric lines and the number of failed exports."""
+#: The figures of one export: (key of the measurement, metric suffix, unit, target).
+FIGURES = (("warm", "seconds", "s", TARGET_SECONDS), ("cold", "cold_seconds", "s", None),
+           ("first", "new_session_seconds", "s", None), ("peak_mb", "peak_mb", "MB", TARGET_MB),
+           ("increase_mb", "increase_mb", "MB", None), ("cold_peak_mb", "cold_peak_mb", "MB", None))
+
+
+def ratio(value: float, base: float) -> str:
+    return f"{value / base:5.2f}" if base else "    –"
+
+
+def report(results: list[tuple[str, dict | str, dict | str | None]]) -> tuple[list[str], int]:
+    """Print the tables; return the metric lines and the number of failed exports (the
+    baseline's included)."""
     print(f"\n{'export':13s} {'cold s':>7s} {'warm s':>7s} {'new s':>6s} {'cold MB':>8s} "
           f"{'warm MB':>8s} {'+MB':>5s} {'size KB':>8s}")
     lines, failed = [], 0
-    for label, res in results:
+    for label, res, base in results:
         key = label.replace(" ", "_")
         if isinstance(res, str):
             failed += 1
@@ -563,19 +611,33 @@ def report(results: list[tuple[str, dict | str]]) -> tuple[list[str], int]:
         print(f"{label:13s} {res['cold']:7.2f} {res['warm']:7.2f} {res['first']:6.2f} "
               f"{res['cold_peak_mb']:8.0f} {res['peak_mb']:8.0f} {res['increase_mb']:5.0f} "
               f"{res['bytes'] / 1024:8.0f}{note}")
-        lines += [
-            metric(f"export_{key}_seconds", round(res["warm"], 3), "s", TARGET_SECONDS),
-            metric(f"export_{key}_cold_seconds", round(res["cold"], 3), "s"),
-            metric(f"export_{key}_new_session_seconds", round(res["first"], 3), "s"),
-            metric(f"export_{key}_peak_mb", round(res["peak_mb"], 1), "MB", TARGET_MB),
-            metric(f"export_{key}_increase_mb", round(res["increase_mb"], 1), "MB"),
-            metric(f"export_{key}_cold_peak_mb", round(res["cold_peak_mb"], 1), "MB"),
-        ]
+        known = base if isinstance(base, dict) else {}
+        lines += [metric(f"export_{key}_{suffix}", round(res[field], 3 if unit == "s" else 1),
+                         unit, target, round(known[field], 3 if unit == "s" else 1)
+                         if field in known else None)
+                  for field, suffix, unit, target in FIGURES]
     print("cold: first export, empty caches; warm: the next one in the same process; new: the "
           "first in a new process once the caches are made.\n"
           "cold MB: peak of the process that made the caches; warm MB: peak of the new process; "
           "+MB: its peak over its size after importing actionlab and opening the store.\n"
           f"targets per format (warm): {TARGET_SECONDS} s, {TARGET_MB:.0f} MB")
+    compared = [(label, res, base) for label, res, base in results if base is not None]
+    if compared:
+        print(f"\nplain notebook ({BASELINE.name}) beside actionlab, ratio = actionlab / plain\n"
+              f"{'export':13s} {'warm s':>7s} {'plain':>7s} {'ratio':>5s} {'new s':>6s} "
+              f"{'plain':>6s} {'ratio':>5s} {'warm MB':>8s} {'plain':>6s} {'ratio':>5s} "
+              f"{'plain KB':>8s}")
+    for label, res, base in compared:
+        if isinstance(base, str):
+            failed += 1
+            print(f"{label:13s} plain notebook FAILED: {base.splitlines()[-1] if base else ''}")
+            continue
+        if isinstance(res, str):
+            continue
+        print(f"{label:13s} {res['warm']:7.2f} {base['warm']:7.2f} {ratio(res['warm'], base['warm'])} "
+              f"{res['first']:6.2f} {base['first']:6.2f} {ratio(res['first'], base['first'])} "
+              f"{res['peak_mb']:8.0f} {base['peak_mb']:6.0f} "
+              f"{ratio(res['peak_mb'], base['peak_mb'])} {base['bytes'] / 1024:8.0f}")
     return lines, failed
 
 
@@ -600,19 +662,22 @@ def run(args) -> int:
         jobs = [(fmt, fmt, None) for fmt in made["formats"]]
         if made["minutes_meeting"]:
             jobs += [(f"minutes {fmt}", fmt, made["minutes_meeting"]) for fmt in MINUTES_FORMATS]
-        results: list[tuple[str, dict | str]] = []
+        common += ["--code", made["code"]]
+        results: list[tuple[str, dict | str, dict | str | None]] = []
         for label, fmt, meeting in jobs:
             print(f"exporting {label} …", flush=True)
-            env = private_env(root, label.replace(" ", "-"))
-            try:
-                results.append((label, measure_format(fmt, meeting,
-                                                      [*common, "--code", made["code"]], env)))
-            except (RuntimeError, subprocess.TimeoutExpired, ValueError) as exc:
-                results.append((label, str(exc)))
+            res = attempt(fmt, meeting, common, private_env(root, label.replace(" ", "-")))
+            base = None
+            if args.baseline and meeting is None and fmt in FORMATS:
+                print(f"exporting {label} with the plain notebook …", flush=True)
+                base = attempt(fmt, None, common, private_env(root, f"plain-{fmt}"),
+                               "--measure-baseline")
+            results.append((label, res, base))
         lines, failed = report(results)
-        for label, res in results:
-            if isinstance(res, str):
-                print(f"\n{label} failed:\n{res}", file=sys.stderr)
+        for label, res, base in results:
+            for who, out in (("", res), (" (plain notebook)", base)):
+                if isinstance(out, str):
+                    print(f"\n{label}{who} failed:\n{out}", file=sys.stderr)
         print("\n".join(lines))
         return 1 if failed else 0
     finally:
@@ -620,6 +685,15 @@ def run(args) -> int:
             print(f"kept {root}")
         else:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def attempt(fmt: str, meeting: int | None, common: list[str], env: dict,
+            flag: str = "--measure") -> dict | str:
+    """:func:`measure_format`, or what went wrong."""
+    try:
+        return measure_format(fmt, meeting, common, env, flag)
+    except (RuntimeError, subprocess.TimeoutExpired, ValueError) as exc:
+        return str(exc)
 
 
 def main() -> int:
@@ -631,9 +705,12 @@ def main() -> int:
     parser.add_argument("--actions", type=int, default=80, help="action cards (default 80)")
     parser.add_argument("--meetings", type=int, default=12, help="meetings held (default 12)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--no-baseline", dest="baseline", action="store_false",
+                        help="skip the plain notebook (every baseline is null)")
     internal = argparse.SUPPRESS
     parser.add_argument("--build", action="store_true", help=internal)
     parser.add_argument("--measure", help=internal)
+    parser.add_argument("--measure-baseline", help=internal)
     parser.add_argument("--workdir", help=internal)
     parser.add_argument("--code", help=internal)
     parser.add_argument("--meeting", type=int, help=internal)
@@ -646,6 +723,9 @@ def main() -> int:
         return 0
     if args.measure:
         print(json.dumps(measure(args)))
+        return 0
+    if args.measure_baseline:
+        print(json.dumps(measure_baseline(args)))
         return 0
     return run(args)
 
