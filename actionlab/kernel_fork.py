@@ -163,8 +163,10 @@ class ForkedKernel:
 
     def wait(self, timeout: float | None = None) -> int:
         if self.returncode is None:
-            ready, _, _ = select.select([self._fd], [], [], timeout)
-            if not ready:
+            # poll(), not select(): a server with forty pages holds more than 1024 descriptors
+            waiting = select.poll()
+            waiting.register(self._fd, select.POLLIN)
+            if not waiting.poll(None if timeout is None else max(0, round(timeout * 1000))):
                 raise subprocess.TimeoutExpired(str(self.pid), timeout)
             self._ended()
         return self.returncode

@@ -9,7 +9,8 @@
   jupyter_server makes for each kernel websocket) and shuts down a kernel that has had none
   for ``grace`` seconds (:class:`actionlab.kernels.KernelWatch`). Preheated kernels still in
   Voila's pool are never culled. It refuses to start a page's kernel beyond ``max_kernels``
-  (:class:`actionlab.kernels.Seats`).
+  (:class:`actionlab.kernels.Seats`). It keeps each kernel's activity from its messages'
+  headers alone (:mod:`actionlab.activity`).
 * :class:`RoomPageHandler`, the handler of ``/voila/render/<page>``: it asks for a seat before
   Voila loads the notebook and answers "the room is full" (503, our template) instead.
 
@@ -45,6 +46,7 @@ from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.voila_kernel_manager import voila_kernel_manager_factory
 
+from .activity import watch_activity
 from .kernels import RETRY_SECONDS, KernelWatch, Seats, page_lang, pool_target, room_full_page
 from .server import is_page
 from .settings import Settings
@@ -97,6 +99,10 @@ class RoomKernelManager(AsyncMappingKernelManager):
         self._unpooled: set[str] = set()  # kernels not started for a pool of preheated ones
         self._starting_unpooled = 0
         self._sweeper: PeriodicCallback | None = None
+
+    def start_watching_activity(self, kernel_id):
+        """Keep each kernel's activity from its messages' headers (:mod:`actionlab.activity`)."""
+        watch_activity(self, kernel_id)
 
     # -- seats ------------------------------------------------------------------------------
 

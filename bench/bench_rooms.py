@@ -29,7 +29,7 @@ What it does, all on 127.0.0.1 and in a temporary folder it removes:
   projector kernel sends an update holding that card's text (``--verbose`` logs every card).
 
 Reported: propagation p50/p95/max over all rooms (target p95 ≤ 500 ms), cards never seen
-within ``--edit-timeout``, join time per page (GET until its widget models are known) p50/p95,
+within ``--edit-timeout``, join time per page (GET until its canvas takes a card) p50/p95,
 kernel memory (RSS of every kernel process of each room, and per participant kernel).
 
 The baseline, in the same run after the rooms have stopped: plain ``voila`` with default
@@ -299,6 +299,14 @@ def card_controls(page: PageClient, column: str | None) -> tuple[str, str] | Non
     return None
 
 
+def page_ready(site: Site, column: str | None):
+    """When a participant's page is ready for its person: the baseline's join form, or the
+    workbook's canvas with its new-card box (built just after the page's cell)."""
+    if site.join_form is not None:
+        return lambda p: p.with_class("bl-join-submit")
+    return lambda p: card_controls(p, column)
+
+
 async def fill_join_form(page: PageClient, group_index: int, name: str, timeout: float) -> None:
     """The baseline's join form: a group (RadioButtons sync ``index``), a name, Join."""
     radio = page.with_class("bl-join-group")
@@ -310,11 +318,8 @@ async def fill_join_form(page: PageClient, group_index: int, name: str, timeout:
     await page.set_state(radio[0], index=group_index % len(options))
     await page.set_value(names[0], name)
     await page.click(submit[0])
-    for _ in range(int(timeout / 0.05)):
-        if card_controls(page, None):
-            return
-        await asyncio.sleep(0.05)
-    raise PageError(f"{page.name}: the canvas did not appear after joining")
+    await page.until(lambda p: card_controls(p, None), timeout,
+                     "the canvas did not appear after joining")
 
 
 async def open_sites(sites: list[Site], *, parallel: int, timeout: float,
@@ -326,8 +331,9 @@ async def open_sites(sites: list[Site], *, parallel: int, timeout: float,
     try:
         for site in sites:
             site.projector = PageClient(f"{site.name} projector")
-            seconds = await site.projector.open(site.projector_url, executor=executor,
-                                                timeout=timeout)
+            seconds = await site.projector.open(
+                site.projector_url, executor=executor, timeout=timeout,
+                ready=None if column is None else lambda p: p.with_class("wb-page"))
             log(f"{site.name}: projector open in {seconds:.1f}s ({len(site.projector.models)} models)")
         gate = asyncio.Semaphore(parallel)
         order = [(site, i) for i in range(max(len(s.participant_urls) for s in sites))
@@ -338,7 +344,8 @@ async def open_sites(sites: list[Site], *, parallel: int, timeout: float,
             page = PageClient(f"{site.name} participant {i + 1}")
             async with gate:
                 try:
-                    await page.open(site.participant_urls[i], executor=executor, timeout=timeout)
+                    await page.open(site.participant_urls[i], executor=executor, timeout=timeout,
+                                    ready=page_ready(site, column))
                     if site.join_form is not None:
                         group, name = site.join_form[i]
                         await fill_join_form(page, group, name, timeout)
@@ -360,6 +367,11 @@ async def open_sites(sites: list[Site], *, parallel: int, timeout: float,
             done += 1
             if done % 20 == 0 or done == len(tasks):
                 log(f"{done}/{len(tasks)} pages open ({time.perf_counter() - started:.0f}s)")
+        for stage in ("html", "websocket"):
+            took = sorted(p.stages[stage] for s in sites for p in s.pages if stage in p.stages)
+            if took:
+                log(f"pages: {stage} after {took[len(took) // 2]:.2f}s (median), "
+                    f"{took[-1]:.2f}s (last)")
         for site in sites:
             for failure in site.failed[:5]:
                 log(f"page failed: {failure}")
