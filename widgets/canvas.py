@@ -29,6 +29,7 @@ from actionlab.services.voting import Tally
 from .cardform import CardForm, set_choice, short
 from .common import (
     MessageLine,
+    box,
     button,
     close_tree,
     esc,
@@ -38,6 +39,7 @@ from .common import (
     hbox,
     html_box,
     local_time,
+    set_shown,
     vbox,
     wb,
 )
@@ -576,20 +578,20 @@ class CanvasBoard:
             self.proxy = wb(w.Dropdown(options=[("—", None)], index=0,
                                        layout=w.Layout(width="auto")), "wb-proxy-select")
             self.proxy.observe(lambda _c: self.refresh(), names="value")
-            top.append(wb(w.HBox([
+            top.append(hbox([
                 html_box(f'<span class="wb-label">{esc(_("Votes and scores for"))}</span>'),
-                self.proxy]), "wb-proxy"))
+                self.proxy], "wb-proxy"))
         self.compare = html_box("", "wb-compare")
         self.map = html_box("", "wb-strategy-map")
         self.columns = [ColumnView(self, col) for col in canvas.columns]
         self.mode_note = html_box("", "wb-step-mode-note")
-        self.body = w.VBox([
+        self.body = vbox([
             self.message.widget, self.status, self.compare,
-            wb(w.Box([c.widget for c in self.columns]), "wb-columns"),
+            box([c.widget for c in self.columns], "wb-columns"),
             self.map,
         ])
-        self.widget = wb(
-            w.VBox(top + [self.mode_note, self.body]),
+        self.widget = vbox(
+            top + [self.mode_note, self.body],
             "wb-canvas", f"wb-canvas-{canvas.key}", "wb-canvas-compact" if compact else "wb-canvas-full",
         )
         self.mode = OPEN
@@ -614,7 +616,7 @@ class CanvasBoard:
         self.mode_note.value = (f'<div class="wb-step-mode wb-step-mode-{mode}">{esc(notes[mode])}</div>'
                                 if mode in notes else "")
         member = self.author is not None and not self.author.is_facilitator
-        self.body.layout.display = "none" if (mode == HIDDEN and (member or self.author is None)) else None
+        set_shown(self.body, not (mode == HIDDEN and (member or self.author is None)))
 
     # -- who ------------------------------------------------------------------------------
     @property

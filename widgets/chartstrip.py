@@ -17,7 +17,7 @@ from actionlab.library import CanvasDef
 from actionlab.services import Workbook
 from actionlab.services.live import ChangeBatch
 
-from .common import esc, html_box, wb
+from .common import esc, html_box, set_shown, wb
 
 CHART_ENTITIES = ("card", "vote", "score")
 
@@ -41,7 +41,7 @@ class ChartStrip:
             self.boxes["votes"] = html_box("", "wb-chart", "wb-chart-votes")
         self.widget = wb(w.VBox(list(self.boxes.values())), "wb-charts")
         if not self.boxes:
-            self.widget.layout.display = "none"
+            set_shown(self.widget, False)
         self.refresh()
 
     @property

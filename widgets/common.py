@@ -50,6 +50,20 @@ def _refuse_change(change) -> None:
                        "widgets and must not change: give this widget a layout of its own")
 
 
+#: The class that hides a widget (``.wb-hidden`` in the page's CSS, ``display: none``).
+HIDDEN = "wb-hidden"
+
+
+def set_shown(widget: w.DOMWidget, shown: bool) -> None:
+    """Show or hide ``widget`` by its class, never its layout, so that a widget that comes
+    and goes still shares its layout (:func:`shared`). Nothing is sent when nothing changes."""
+    (widget.remove_class if shown else widget.add_class)(HIDDEN)
+
+
+def is_shown(widget: w.DOMWidget) -> bool:
+    return HIDDEN not in widget._dom_classes
+
+
 def fixed_look(style: str, **layout) -> dict:
     """``layout=`` and ``style=`` for a widget that never changes either: both shared.
     ``style`` names its kind in :data:`STYLES`; ``layout`` are Layout settings."""
@@ -62,14 +76,14 @@ def is_shared(widget: w.Widget) -> bool:
 
 def html_box(value: str = "", *classes: str, layout: w.Layout | None = None) -> w.HTML:
     """An HTML widget. ``value`` must already be escaped where it holds typed text. Its style
-    is shared; so is its layout when ``layout`` is :func:`shared` (one never changed)."""
-    return wb(w.HTML(value, style=shared(STYLES["html"]), layout=layout or w.Layout()), *classes)
+    is shared, and its layout unless ``layout`` gives one (hide it with :func:`set_shown`)."""
+    return wb(w.HTML(value, style=shared(STYLES["html"]), layout=layout or shared(w.Layout)),
+              *classes)
 
 
 def fixed_html(value: str = "", *classes: str) -> w.HTML:
-    """An HTML widget whose layout never changes (a card's text, a label): nothing of it but
-    its value is its own."""
-    return html_box(value, *classes, layout=shared(w.Layout))
+    """An HTML widget whose layout never changes (a card's text, a label)."""
+    return html_box(value, *classes)
 
 
 def hbox(children=(), *classes: str, **layout) -> w.HBox:
@@ -80,6 +94,11 @@ def hbox(children=(), *classes: str, **layout) -> w.HBox:
 def vbox(children=(), *classes: str, **layout) -> w.VBox:
     """A column whose layout (``layout``: Layout settings) never changes, so it is shared."""
     return wb(w.VBox(list(children), layout=shared(w.Layout, **layout)), *classes)
+
+
+def box(children=(), *classes: str, **layout) -> w.Box:
+    """A box (its look from CSS) whose layout never changes, so it is shared."""
+    return wb(w.Box(list(children), layout=shared(w.Layout, **layout)), *classes)
 
 
 def button(label: str, *classes: str, style: str = "") -> w.Button:

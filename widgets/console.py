@@ -15,7 +15,7 @@ from actionlab.settings import Settings
 from actionlab.urls import join_url, projector_url
 
 from .backupinfo import BackupInfo
-from .common import MessageLine, button, esc, guarded, html_box, wb
+from .common import MessageLine, button, esc, guarded, html_box, set_shown, wb
 from .exportpanel import ExportPanel
 from .keygate import key_refusal
 from .live import LiveLoop
@@ -149,12 +149,12 @@ class ConsolePage:
         code = self.picker.value
         if not code:
             self.workshop = None
-            self.detail.layout.display = "none"
+            set_shown(self.detail, False)
             return
         if self.workshop is not None and self.workshop.code == code:
             return
         self.workshop = self.workbook.workshops.get(code)
-        self.detail.layout.display = None
+        set_shown(self.detail, True)
         self.exports = ExportPanel(self.workbook, self.workshop, self._)
         self.export_holder.children = [self.exports.widget]
         self._show_info()

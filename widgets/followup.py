@@ -14,7 +14,7 @@ from actionlab.services import Workbook
 from actionlab.services.decisions import OUTCOMES
 from actionlab.services.live import ChangeBatch
 
-from .common import MessageLine, button, esc, guarded, html_box, wb
+from .common import MessageLine, button, esc, guarded, hbox, html_box, set_shown, vbox, wb
 from .roomwatch import RoomWatch
 
 #: Step kinds that show a form or a follow-up view.
@@ -49,7 +49,7 @@ class StepForm:
         self.member = member
         self._ = _
         self.message = MessageLine(_)
-        self.widget = wb(w.VBox([]), self.css)
+        self.widget = vbox((), self.css)
         self._shown_for = None  # (meeting id, step kind) the form was filled for
         self.refresh()
 
@@ -59,7 +59,7 @@ class StepForm:
         kind = step_kind(self.workbook, self.room, self.member.group_id)
         meeting = self.room.state.meeting_id
         shown = kind == self.kind and bool(meeting)
-        self.widget.layout.display = None if shown else "none"
+        set_shown(self.widget, shown)
         if shown and self._shown_for != (meeting, kind):
             self._shown_for = (meeting, kind)
             self.fill()
@@ -92,11 +92,11 @@ class ProgressForm(StepForm):
                              layout=w.Layout(width="100%")), "wb-progress-note")
             due = row.due.isoformat() if row.due else "—"
             late = f' <span class="wb-overdue">{esc(_("overdue"))}</span>' if row.overdue else ""
-            action_boxes.append(wb(w.VBox([
+            action_boxes.append(vbox([
                 html_box(f'<div class="wb-progress-action-text">{esc(row.card.text)}'
                          f' <span class="wb-due">{esc(_("due {date}", date=due))}</span>{late}</div>'),
-                w.HBox([status, note]),
-            ]), "wb-progress-action"))
+                hbox([status, note]),
+            ], "wb-progress-action"))
             self.rows.append((row.card.id, status, note))
         self.done = textarea(_("What I did since the last meeting"), "wb-progress-done", 3)
         self.problems = textarea(_("Problems I met"), "wb-progress-problems")

@@ -24,7 +24,7 @@ from actionlab.settings import Settings
 from actionlab.urls import member_url
 
 from .canvas import CanvasBoard, MemberNames
-from .common import MessageLine, button, esc, guarded, html_box, wb
+from .common import MessageLine, button, esc, guarded, hbox, html_box, shared, vbox, wb
 from .followup import GroupFollowup, ProgressForm, ReflectionForm
 from .live import LiveLoop
 from .roomview import (
@@ -48,8 +48,8 @@ class ParticipantPage:
         self._ = translator(lang)
         self.loop: LiveLoop | None = None
         self.board: CanvasBoard | None = None
-        self.body = w.VBox([])
-        self.widget = wb(w.VBox([self.body]), "wb-page", "wb-participant")
+        self.body = vbox()
+        self.widget = vbox([self.body], "wb-page", "wb-participant")
         workshop = workbook.workshops.find(params.get("code"))
         token = params.get("me")
         if workshop is not None and token:
@@ -167,7 +167,7 @@ class ParticipantPage:
         if len(canvases) == 1:
             boards = self._open_board(0).widget
         else:
-            self._holders = [wb(w.VBox([]), "wb-canvas-tab") for _ in canvases]
+            self._holders = [vbox((), "wb-canvas-tab") for _ in canvases]
             boards = self.tabs = wb(w.Tab(children=self._holders,
                                           titles=[c.title(workshop.lang) for c in canvases]),
                                     "wb-canvas-tabs")
@@ -295,7 +295,7 @@ class ParticipantPage:
         _ = self._
         message = MessageLine(_)
         text = wb(w.Text(value=member.subtask or "", placeholder=_("What is your own part of the topic?"),
-                         continuous_update=False, layout=w.Layout(width="100%")), "wb-my-subtask")
+                         continuous_update=False, layout=shared(w.Layout, width="100%")), "wb-my-subtask")
         save = button(_("Save my sub-task"), "wb-my-subtask-save")
 
         def submit(_b=None):
@@ -305,10 +305,10 @@ class ParticipantPage:
                 message.notice(_("Saved."))
 
         save.on_click(submit)
-        return wb(w.VBox([
+        return vbox([
             html_box(f'<span class="wb-label">{esc(_("My sub-task"))}</span>'),
-            w.HBox([text, save]), message.widget,
-        ]), "wb-my-subtask-box")
+            hbox([text, save]), message.widget,
+        ], "wb-my-subtask-box")
 
     def start(self) -> None:
         if self.loop is not None:

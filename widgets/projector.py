@@ -12,7 +12,7 @@ from actionlab.settings import Settings
 from actionlab.urls import join_url
 
 from .canvas import CanvasBoard, MemberNames
-from .common import esc, html_box, wb
+from .common import esc, html_box, set_shown, wb
 from .followup import GroupFollowup
 from .keygate import key_refusal
 from .live import LiveLoop
@@ -69,7 +69,7 @@ class ProjectorPage:
         )
         self.switch.observe(lambda change: self.show_canvas(change["new"]), names="value")
         if len(self.canvases) == 1:
-            self.switch.layout.display = "none"
+            set_shown(self.switch, False)
         self.show_canvas(self.canvases[0].key)
         self._step = None
         self._follow_step()

@@ -16,7 +16,7 @@ from actionlab.library import Library
 from actionlab.services import Workbook
 from actionlab.services.roomstate import HIDDEN, LOCKED, PRIVATE, Countdown, Queue, clock
 
-from .common import MessageLine, button, esc, guarded, html_box, wb
+from .common import MessageLine, box, button, esc, guarded, hbox, html_box, set_shown, vbox, wb
 from .roomwatch import RoomWatch
 
 
@@ -38,11 +38,11 @@ class TimerDisplay:
         self.title_of = title_of  # step key → title
         self._ = _
         self.html = html_box("", "wb-timer")
-        self.audio_box = wb(w.Box([]), "wb-timer-audio")
+        self.audio_box = box((), "wb-timer-audio")
         self.sound = sound
         self._shown = None
         self._was_up = True
-        self.widget = wb(w.VBox([self.html, self.audio_box]), "wb-timer-box")
+        self.widget = vbox([self.html, self.audio_box], "wb-timer-box")
         self.tick()
 
     def tick(self, now=None) -> None:
@@ -50,9 +50,9 @@ class TimerDisplay:
         state = self.room.state
         timer = state.timer
         if not timer.seconds:
-            self.widget.layout.display = "none"
+            set_shown(self.widget, False)
             return
-        self.widget.layout.display = None
+        set_shown(self.widget, True)
         value = countdown_html(timer, now, self.title_of(state.timer_label), self._)
         if value != self._shown:
             self.html.value = self._shown = value
@@ -219,16 +219,16 @@ class ReadyPrompt:
         self.ready.on_click(lambda _b: self._answer("ready"))
         self.more.on_click(lambda _b: self._answer("more"))
         self.answered = html_box("", "wb-ready-answer")
-        self.widget = wb(w.VBox([
+        self.widget = vbox([
             html_box(f'<div class="wb-ready-question">{esc(_("Is your group ready to move on?"))}</div>'),
-            w.HBox([self.ready, self.more]), self.answered, self.message.widget,
-        ]), "wb-ready-prompt")
+            hbox([self.ready, self.more]), self.answered, self.message.widget,
+        ], "wb-ready-prompt")
         self._prompt = None
         self.refresh()
 
     def refresh(self) -> None:
         prompt = self.room.state.prompt_for(self.member.group_id)
-        self.widget.layout.display = None if prompt else "none"
+        set_shown(self.widget, bool(prompt))
         if prompt != self._prompt:
             self._prompt = prompt
             self.answered.value = ""

@@ -14,7 +14,7 @@ from actionlab.library import SurveyForm as SurveyDef
 from actionlab.services import Workbook
 from actionlab.services.live import ChangeBatch
 
-from .common import MessageLine, button, esc, guarded, html_box, wb
+from .common import HIDDEN, MessageLine, button, esc, guarded, html_box, set_shown, shared, vbox, wb
 from .roomwatch import RoomWatch
 
 
@@ -31,7 +31,7 @@ class SurveyForm:
         self.thanks = html_box("", "wb-survey-thanks")
         self.submit = button(_("Send my answers"), "wb-survey-submit", style="primary")
         self.submit.on_click(lambda _b: self._send())
-        self.widget = wb(w.VBox([], layout=w.Layout(display="none")), "wb-survey-form")
+        self.widget = wb(w.VBox([], layout=shared(w.Layout)), "wb-survey-form", HIDDEN)
         self._key: str | None = None
         self.refresh()
 
@@ -46,10 +46,10 @@ class SurveyForm:
         if survey is None:
             self.inputs = {}
             self.widget.children = []
-            self.widget.layout.display = "none"
+            set_shown(self.widget, False)
             return
         self._build(survey)
-        self.widget.layout.display = None
+        set_shown(self.widget, True)
 
     def _build(self, survey: SurveyDef) -> None:
         lang, _ = self.lang, self._
@@ -70,9 +70,9 @@ class SurveyForm:
                                       layout=w.Layout(width="100%")), "wb-survey-answer-text")
             self.inputs[q.key] = field
             mark = "" if q.required else f' <span class="wb-hint">{esc(_("optional"))}</span>'
-            rows.append(wb(w.VBox([
+            rows.append(vbox([
                 html_box(f'<span class="wb-label">{esc(q.title(lang))}</span>{mark}'), field,
-            ]), "wb-survey-question", f"wb-survey-question-{q.key}"))
+            ], "wb-survey-question", f"wb-survey-question-{q.key}"))
         self._thank(bool(mine))
         self.widget.children = [
             html_box(f'<h3 class="wb-survey-title">{esc(survey.title(lang))}</h3>'

@@ -18,6 +18,7 @@ from actionlab.services.evaluation import (
     share_satisfied,
     weighted_total,
 )
+from widgets.common import is_shown
 from widgets.evaluation import EvaluationPanel
 from widgets.roomwatch import RoomWatch
 from widgets.surveyform import SurveyForm
@@ -217,10 +218,10 @@ def test_survey_form_shows_when_open_and_a_submit_stores_answers(ev):
     feed = ev.feed(ev.ws.id)
     room = RoomWatch(ev, ev.ws)
     form = SurveyForm(ev, room, me, _)
-    assert form.widget.layout.display == "none"
+    assert not is_shown(form.widget)
     ev.surveys.open(ev.ws, "satisfaction")
     form.on_changes(feed.poll())
-    assert form.widget.layout.display != "none" and "Satisfaction survey" in html_of(form.widget)
+    assert is_shown(form.widget) and "Satisfaction survey" in html_of(form.widget)
     form.inputs["content"].value = 5
     form.inputs["comment"].value = "More <b>time</b>"
     form.submit.click()  # the other questions are not answered yet
@@ -233,7 +234,7 @@ def test_survey_form_shows_when_open_and_a_submit_stores_answers(ev):
     assert ev.surveys.my_answers(ev.ws, me, "satisfaction")["comment"] == "More <b>time</b>"
     ev.surveys.close(ev.ws)
     form.on_changes(feed.poll())
-    assert form.widget.layout.display == "none"
+    assert not is_shown(form.widget)
     ev.surveys.open(ev.ws, "satisfaction")  # opened again: filled in, still editable
     form.on_changes(feed.poll())
     assert form.inputs["content"].value == 5 and "Thank you" in form.thanks.value

@@ -12,7 +12,7 @@ from ipywidgets.widgets.widget import _instances
 from actionlab.i18n import translator
 from actionlab.services.canvas import Author
 from widgets.canvas import CanvasBoard
-from widgets.common import button, shared
+from widgets.common import HIDDEN, button, is_shared, is_shown, set_shown, shared, vbox
 
 
 @pytest.fixture
@@ -83,3 +83,42 @@ def test_a_shared_layout_refuses_to_change():
     assert shared(w.Layout, width="7.5em") is layout
     with pytest.raises(RuntimeError, match="shared"):
         layout.display = "none"
+
+
+def tree(widget: w.Widget):
+    """``widget`` and every widget under it, with their layouts."""
+    yield widget
+    layout = getattr(widget, "layout", None)
+    if isinstance(layout, w.Widget):
+        yield layout
+    for child in getattr(widget, "children", ()):
+        yield from tree(child)
+
+
+def test_a_members_page_has_no_layout_of_its_own(wb):
+    """Each layout is a model with some forty settings; the member's page had 38 of its own
+    (40% of what its kernel sent the phone) before boxes that come and go were hidden by a
+    class instead of their layout."""
+    from widgets.participant import ParticipantPage
+
+    ws = wb.workshops.create("Light page", "en", 2)
+    joined = wb.workshops.join(ws.code, wb.workshops.groups(ws)[0].id, "Ann")
+    page = ParticipantPage(wb, {"code": ws.code, "me": joined.token}, wb.settings, "en")
+    widgets = list(tree(page.widget))
+    assert len(widgets) > 60  # the whole board, not a form
+    own = [type(x).__name__ for x in widgets if isinstance(getattr(x, "layout", None), w.Layout)
+           and not is_shared(x.layout)]
+    assert own == []
+    hidden = [x for x in widgets if isinstance(x, w.DOMWidget) and not is_shown(x)]
+    assert hidden  # the timer, the ready prompt and the forms of other steps wait hidden
+
+
+def test_hiding_a_widget_changes_its_class_not_its_shared_layout():
+    box = vbox((), "wb-something")
+    layout = box.layout
+    set_shown(box, False)
+    assert HIDDEN in box._dom_classes and not is_shown(box)
+    set_shown(box, False)
+    assert box._dom_classes.count(HIDDEN) == 1
+    set_shown(box, True)
+    assert is_shown(box) and box.layout is layout and layout.display is None
