@@ -195,6 +195,7 @@ class GroupFollowup:
         html = view(meeting) if view is not None and meeting else ""
         if html != self.widget.value:
             self.widget.value = html
+        set_shown(self.widget, bool(html))  # its frame, empty, was an empty box on the page
 
     def _open_actions(self, _meeting) -> str:
         _ = self._

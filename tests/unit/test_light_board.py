@@ -111,6 +111,8 @@ def test_a_members_page_has_no_layout_of_its_own(wb):
     assert own == []
     hidden = [x for x in widgets if isinstance(x, w.DOMWidget) and not is_shown(x)]
     assert hidden  # the timer, the ready prompt and the forms of other steps wait hidden
+    # no follow-up meeting yet: the group's follow-up panel shows nothing, not an empty frame
+    assert page.followup.widget in hidden and page.followup.widget.value == ""
 
 
 def test_hiding_a_widget_changes_its_class_not_its_shared_layout():
