@@ -20,7 +20,9 @@ What it does, all on 127.0.0.1 and in a temporary folder it removes:
   (``tests/support/nginx.py``) and every page goes through it;
 * per room one projector page and that room's participants' pages, simulated
   (``bench/widgetclient.py``: GET of the page, the kernel's websocket, the ipywidgets models
-  loaded and kept up to date; every page stays open to the end);
+  loaded and kept up to date; every page stays open to the end), ``--join-parallel`` opening
+  at a time, or arriving evenly over ``--spread`` seconds ("scan the code now": give
+  ``--join-parallel`` N too, so that nobody waits for a turn, which the join time leaves out);
 * once every page is open and the rooms have settled again (their pools refilled, CPU quiet;
   bounded), ``--edits`` cards written at ``--rate`` per second overall (one in each 1/rate
   slot, at a random moment of it), each by a random participant in any room, as the page
@@ -323,10 +325,12 @@ async def fill_join_form(page: PageClient, group_index: int, name: str, timeout:
 
 
 async def open_sites(sites: list[Site], *, parallel: int, timeout: float,
-                     column: str | None) -> list[Editing]:
+                     column: str | None, spread: float = 0.0) -> list[Editing]:
     """Open every projector, then every participant's page (``parallel`` at a time, the rooms
-    interleaved); returns the pages that can write a card. A projector that does not open
-    stops the run; a participant's page that does not is counted."""
+    interleaved; with ``spread``, the k-th of N people arrives k/N of ``spread`` seconds after
+    the first, as when a room is told to scan the code now); returns the pages that can write
+    a card. A projector that does not open stops the run; a participant's page that does not
+    is counted."""
     executor = ThreadPoolExecutor(max_workers=parallel + 2, thread_name_prefix="get")
     try:
         for site in sites:
@@ -340,8 +344,9 @@ async def open_sites(sites: list[Site], *, parallel: int, timeout: float,
                  for site in sites if i < len(site.participant_urls)]
         editing: list[Editing] = []
 
-        async def one(site: Site, i: int) -> None:
+        async def one(site: Site, i: int, arrives: float) -> None:
             page = PageClient(f"{site.name} participant {i + 1}")
+            await asyncio.sleep(max(0.0, arrives - (time.perf_counter() - started)))
             async with gate:
                 try:
                     await page.open(site.participant_urls[i], executor=executor, timeout=timeout,
@@ -361,7 +366,8 @@ async def open_sites(sites: list[Site], *, parallel: int, timeout: float,
 
         started = time.perf_counter()
         done = 0
-        tasks = [asyncio.create_task(one(site, i)) for site, i in order]
+        tasks = [asyncio.create_task(one(site, i, spread * k / len(order)))
+                 for k, (site, i) in enumerate(order)]
         for finished in asyncio.as_completed(tasks):
             await finished
             done += 1
@@ -473,7 +479,7 @@ async def drive(sites: list[Site], servers: dict[str, int], args, *, column: str
     """Open the pages, write the cards, weigh the kernels, close the pages."""
     try:
         editing = await open_sites(sites, parallel=args.join_parallel, timeout=args.page_timeout,
-                                   column=column)
+                                   column=column, spread=args.spread)
         measured.pages = sum(len(s.participant_urls) for s in sites)
         measured.failed = sum(len(s.failed) for s in sites)
         measured.join_s = [p.join_seconds for s in sites for p in s.pages
@@ -858,6 +864,9 @@ def main() -> int:
     parser.add_argument("--no-baseline", action="store_true", help="skip plain Voila")
     parser.add_argument("--join-parallel", type=int, default=8,
                         help="pages opening at the same time (default 8)")
+    parser.add_argument("--spread", type=float, default=0.0,
+                        help="seconds over which the people arrive, evenly (default 0: all at "
+                             "once, --join-parallel at a time)")
     parser.add_argument("--page-timeout", type=float, default=180.0,
                         help="seconds a page may take to open (default 180)")
     parser.add_argument("--edit-timeout", type=float, default=30.0,
@@ -876,7 +885,7 @@ def main() -> int:
         parser.error("--n and --rooms at least 1, --groups 1 to 5, --edits 0 or more")
     if args.nginx and args.rooms > 5:
         parser.error("the shipped nginx configuration has five rooms")
-    if args.rate <= 0 or args.join_parallel < 1 or args.baseline_n < 1:
+    if args.rate <= 0 or args.join_parallel < 1 or args.baseline_n < 1 or args.spread < 0:
         parser.error("--rate, --join-parallel and --baseline-n must be positive")
     return run(args)
 

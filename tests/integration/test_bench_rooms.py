@@ -46,8 +46,9 @@ def test_tiny_rooms_benchmark_reports_every_metric(tmp_path):
         if REQUIRE_POSTGRES:
             pytest.fail(reason + " (ACTIONLAB_TEST_REQUIRE_POSTGRES is set)", pytrace=False)
         pytest.skip(reason)
-    stdout, rows = run_bench(BENCH, ["--n", "4", "--rooms", "2", "--edits", "4", "--rate", "4"],
-                             tmp_path)
+    # the people arrive over two seconds, as when a room is told to scan the code
+    stdout, rows = run_bench(BENCH, ["--n", "4", "--rooms", "2", "--edits", "4", "--rate", "4",
+                                     "--spread", "2", "--join-parallel", "4"], tmp_path)
     for name, (unit, target, on_plain_voila) in METRICS.items():
         row = rows.get(name)
         assert row is not None, f"no {name} in:\n{stdout}"
