@@ -443,10 +443,14 @@ class ColumnView:
             "wb-column-header",
         )
         self.count = fixed_html("", "wb-column-count")
-        self.extra = fixed_html("", "wb-column-extra")
+        # the sub-tasks under the column that has them; no widget where it would stay empty
+        self.extra = fixed_html("", "wb-column-extra") if column.subtasks else None
         self.list = vbox([], "wb-card-list")
         self.views: dict[int, CardView] = {}
-        parts: list[w.Widget] = [self.header, self.count, self.extra, self.list]
+        parts: list[w.Widget] = [self.header, self.count]
+        if self.extra is not None:
+            parts.append(self.extra)
+        parts.append(self.list)
         if board.editable:
             self.form = CardForm(column, lang, _, placeholder=_("New card…"))
             self.add_text = self.form.text
@@ -506,7 +510,7 @@ class ColumnView:
             count += f' <span class="wb-column-warning">⚠ {esc(expected)}</span>'
 
         self.count.value = count
-        if self.column.subtasks:
+        if self.extra is not None:
             self.extra.value = self.board.subtasks_html(data.members)
         if self.board.editable:
             self.form.set_members(data.members)

@@ -113,6 +113,8 @@ def test_a_members_page_has_no_layout_of_its_own(wb):
     assert hidden  # the timer, the ready prompt and the forms of other steps wait hidden
     # no follow-up meeting yet: the group's follow-up panel shows nothing, not an empty frame
     assert page.followup.widget in hidden and page.followup.widget.value == ""
+    # the sub-tasks box only under the column that lists sub-tasks (this canvas has none)
+    assert not [x for x in widgets if "wb-column-extra" in getattr(x, "_dom_classes", ())]
 
 
 def test_hiding_a_widget_changes_its_class_not_its_shared_layout():
@@ -124,3 +126,12 @@ def test_hiding_a_widget_changes_its_class_not_its_shared_layout():
     assert box._dom_classes.count(HIDDEN) == 1
     set_shown(box, True)
     assert is_shown(box) and box.layout is layout and layout.display is None
+
+
+def test_the_action_plan_keeps_its_sub_task_box(wb):
+    ws = wb.workshops.create("Plan", "en", 1)
+    group = wb.workshops.groups(ws)[0]
+    me = Author(wb.workshops.join(ws.code, group.id, "Ann").member)
+    plan = CanvasBoard(wb, ws, group, wb.canvas.definition("actions"), me, translator("en"))
+    extras = [x for x in tree(plan.widget) if "wb-column-extra" in getattr(x, "_dom_classes", ())]
+    assert len(extras) == 1 and "wb-subtasks" in extras[0].value
