@@ -303,7 +303,7 @@ def card_controls(page: PageClient, column: str | None) -> tuple[str, str] | Non
 
 def page_ready(site: Site, column: str | None):
     """When a participant's page is ready for its person: the baseline's join form, or the
-    workbook's canvas with its new-card box (built just after the page's cell)."""
+    workbook's canvas with its new-card box."""
     if site.join_form is not None:
         return lambda p: p.with_class("bl-join-submit")
     return lambda p: card_controls(p, column)

@@ -33,7 +33,6 @@ from .common import (
     button,
     close_tree,
     esc,
-    fixed_html,
     fixed_look,
     guarded,
     hbox,
@@ -70,9 +69,9 @@ class CardView:
         col = column.column
         self.card = card
         self._loading = False
-        self.text = fixed_html("", "wb-card-text")
-        self.details = fixed_html("", "wb-card-details")
-        self.meta = fixed_html("", "wb-card-meta")
+        self.text = html_box("", "wb-card-text")
+        self.details = html_box("", "wb-card-details")
+        self.meta = html_box("", "wb-card-meta")
         parts: list[w.Widget] = [self.text, self.details]
         self.votes = html_box("", "wb-card-votes") if col.vote else None
         self.scores = html_box("", "wb-card-scores") if col.score or col.consensus else None
@@ -190,7 +189,7 @@ class CardView:
                     "wb-score-input", f"wb-score-{criterion}")
         picker.observe(lambda ch, c=criterion: self._score(c, ch["new"]), names="value")
         self.pickers[criterion] = picker
-        return hbox([fixed_html(f'<span class="wb-score-label">{esc(label)}</span>'), picker],
+        return hbox([html_box(f'<span class="wb-score-label">{esc(label)}</span>'), picker],
                     "wb-score-row")
 
     # -- drawing -------------------------------------------------------------------------
@@ -438,13 +437,13 @@ class ColumnView:
         hint = "" if board.compact else f'<div class="wb-column-hint">{esc(column.hint(lang))}</div>'
         private = (f'<div class="wb-column-private">{esc(_("Written privately until the facilitator reveals"))}</div>'
                    if column.private else "")
-        self.header = fixed_html(
+        self.header = html_box(
             f'<div class="wb-column-title">{esc(column.title(lang))}</div>{hint}{private}',
             "wb-column-header",
         )
-        self.count = fixed_html("", "wb-column-count")
+        self.count = html_box("", "wb-column-count")
         # the sub-tasks under the column that has them; no widget where it would stay empty
-        self.extra = fixed_html("", "wb-column-extra") if column.subtasks else None
+        self.extra = html_box("", "wb-column-extra") if column.subtasks else None
         self.list = vbox([], "wb-card-list")
         self.views: dict[int, CardView] = {}
         parts: list[w.Widget] = [self.header, self.count]

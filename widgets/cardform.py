@@ -12,7 +12,7 @@ import ipywidgets as w
 from actionlab.db.models import Card, Member
 from actionlab.library import ColumnDef, FieldDef
 
-from .common import esc, fixed_html, fixed_look, hbox, vbox, wb
+from .common import esc, fixed_look, hbox, html_box, vbox, wb
 
 NONE = "—"
 
@@ -36,7 +36,7 @@ class CardForm:
             self.inputs[field.key] = widget
             mark = " *" if field.required else ""
             rows.append(hbox([
-                fixed_html(f'<span class="wb-field-label">{esc(field.title(lang))}{mark}</span>'),
+                html_box(f'<span class="wb-field-label">{esc(field.title(lang))}{mark}</span>'),
                 widget,
             ], "wb-field", f"wb-field-{field.key}"))
         self.parent = None
@@ -45,7 +45,7 @@ class CardForm:
                                         **fixed_look("description", width="auto", max_width="100%")),
                              "wb-card-parent-select")
             rows.append(hbox([
-                fixed_html(f'<span class="wb-field-label">{esc(_("Belongs to"))}</span>'),
+                html_box(f'<span class="wb-field-label">{esc(_("Belongs to"))}</span>'),
                 self.parent,
             ], "wb-field", "wb-field-parent"))
         self.widget = vbox(rows, "wb-card-form")

@@ -81,11 +81,6 @@ def html_box(value: str = "", *classes: str, layout: w.Layout | None = None) -> 
               *classes)
 
 
-def fixed_html(value: str = "", *classes: str) -> w.HTML:
-    """An HTML widget whose layout never changes (a card's text, a label)."""
-    return html_box(value, *classes)
-
-
 def hbox(children=(), *classes: str, **layout) -> w.HBox:
     """A row whose layout (``layout``: Layout settings) never changes, so it is shared."""
     return wb(w.HBox(list(children), layout=shared(w.Layout, **layout)), *classes)

@@ -17,7 +17,7 @@ from actionlab.i18n import N_
 from actionlab.record import Scope
 from actionlab.services import Workbook
 
-from .common import MessageLine, button, esc, guarded, html_box, wb
+from .common import MessageLine, button, esc, guarded, html_box, set_shown, wb
 
 SCOPES = (("programme", N_("The whole programme")), ("group", N_("One group")),
           ("meeting", N_("Minutes of one meeting")), ("case", N_("Case write-up (stage 6)")))
@@ -89,8 +89,8 @@ class ExportPanel:
     def _shown(self) -> None:
         _ = self._
         kind = self.scope.value
-        self.group.layout.display = None if kind in ("group", "case") else "none"
-        self.meeting.layout.display = None if kind == "meeting" else "none"
+        set_shown(self.group, kind in ("group", "case"))
+        set_shown(self.meeting, kind == "meeting")
         if kind == "case" and self.group.options and 0 not in [v for _l, v in self.group.options]:
             self.group.options = [(_("Every group"), 0), *self.group.options]
         elif kind != "case":

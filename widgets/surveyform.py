@@ -14,7 +14,7 @@ from actionlab.library import SurveyForm as SurveyDef
 from actionlab.services import Workbook
 from actionlab.services.live import ChangeBatch
 
-from .common import HIDDEN, MessageLine, button, esc, guarded, html_box, set_shown, shared, vbox, wb
+from .common import HIDDEN, MessageLine, button, esc, guarded, html_box, set_shown, vbox, wb
 from .roomwatch import RoomWatch
 
 
@@ -31,7 +31,7 @@ class SurveyForm:
         self.thanks = html_box("", "wb-survey-thanks")
         self.submit = button(_("Send my answers"), "wb-survey-submit", style="primary")
         self.submit.on_click(lambda _b: self._send())
-        self.widget = wb(w.VBox([], layout=shared(w.Layout)), "wb-survey-form", HIDDEN)
+        self.widget = vbox((), "wb-survey-form", HIDDEN)
         self._key: str | None = None
         self.refresh()
 
