@@ -25,7 +25,12 @@ Two servers are measured in the same run, one after the other, with the same bro
 
 What is measured, for each server:
 
-(a) **join burst**: the projector page is open; then N Chromium pages (one browser, a context
+(a) **join burst**: the projector page is open; one person joins alone first (the idle
+    server's time to interactive, ``alone_join_tti_s``, and the CPU seconds that one join
+    cost the server and the browser, ``alone_server_cpu_s`` and ``alone_browser_cpu_s``; from
+    them ``join_burst_cpu_floor_s`` = N × their sum / the machine's cores, the least time the
+    burst's work can take here however it is spread: above ``--spread`` the pages must queue
+    for the cores). Then N Chromium pages (one browser, a context
     each: a device each, 420 × 900) open the join link ``participant.ipynb?code=CODE``,
     started uniformly over ``--spread`` seconds. On each page a script installed before the
     page loads (``add_init_script``: a MutationObserver and a 50 ms timer) notes on the page's
@@ -476,6 +481,8 @@ class Result:
     memory: dict | None = None
     burst_s: float | None = None
     burst_cpu: tuple[float, float] = (0.0, 0.0)  # CPU seconds of the server, of the browser
+    alone: Joined | None = None  # one person joining an idle server, before the burst
+    alone_cpu: tuple[float, float] = (0.0, 0.0)  # what that one join cost: server, browser
     error: str | None = None
 
     @property
@@ -573,21 +580,36 @@ async def measure_room(browser, room: Room, args, rng: random.Random, result: Re
     await projector.wait_for_function("([q, n]) => document.querySelectorAll(q).length >= n",
                                       arg=[sel.projector_ready, GROUPS], polling=100,
                                       timeout=args.page_timeout * 1000)
-    print(f"  projector open; {args.n} pages join over {args.spread:g} s …", flush=True)
-    step = args.spread / args.n
-    tasks = [join_one(browser, room, i, i * step, args.page_timeout) for i in range(args.n)]
     here = ProcessTree(os.getpid())  # this benchmark: Playwright's driver and Chromium
 
     def cpu() -> tuple[dict, dict]:
         server = tree.cpu_seconds()
         return server, here.cpu_seconds(exclude={os.getpid(), *server})
 
+    def spent(before: tuple[dict, dict], after: tuple[dict, dict]) -> tuple[float, float]:
+        return tuple(sum(t - then.get(pid, 0.0) for pid, t in now.items())
+                     for then, now in zip(before, after, strict=True))
+
+    # One person first, on the idle server: what a single join costs each side, the floor of
+    # any burst on these cores (the page is closed again and not counted among the N).
+    before = cpu()
+    result.alone = alone = await join_one(browser, room, args.n, 0, args.page_timeout)
+    result.alone_cpu = spent(before, cpu())
+    if alone.page is not None:
+        await alone.page.context.close()
+    if alone.error:
+        raise RuntimeError(f"one page alone did not join: {alone.error}")
+    print(f"  one page alone: join {alone.form_s + alone.canvas_s:.2f} s (form {alone.form_s:.2f} s, "
+          f"Join -> canvas {alone.canvas_s:.2f} s); CPU: server {result.alone_cpu[0]:.2f} s, "
+          f"browser {result.alone_cpu[1]:.2f} s", flush=True)
+    print(f"  projector open; {args.n} pages join over {args.spread:g} s …", flush=True)
+    step = args.spread / args.n
+    tasks = [join_one(browser, room, i, i * step, args.page_timeout) for i in range(args.n)]
     before, started = cpu(), time.monotonic()
     result.joined = await asyncio.wait_for(asyncio.gather(*tasks),
                                            timeout=args.spread + 2 * args.page_timeout + 60)
     after, result.burst_s = cpu(), time.monotonic() - started
-    result.burst_cpu = tuple(sum(t - then.get(pid, 0.0) for pid, t in now.items())
-                             for then, now in zip(before, after, strict=True))
+    result.burst_cpu = spent(before, after)
     good = result.good
     for j in result.joined:
         if j.error:
@@ -672,6 +694,17 @@ def figures(result: Result) -> dict[str, tuple[float | None, str]]:
     if result.burst_s is not None:  # where the 2 cores went during the burst
         out["join_burst_server_cpu_s"] = (round(result.burst_cpu[0], 1), "s")
         out["join_burst_browser_cpu_s"] = (round(result.burst_cpu[1], 1), "s")
+    alone = result.alone
+    if alone is not None and alone.error is None:
+        server, browser = result.alone_cpu
+        out["alone_join_tti_s"] = (round(alone.form_s + alone.canvas_s, 3), "s")
+        out["alone_server_cpu_s"] = (round(server, 2), "s")
+        out["alone_browser_cpu_s"] = (round(browser, 2), "s")
+        # the least time N such joins take on this machine's cores, however they are spread
+        if result.joined:
+            cores = os.cpu_count() or 1
+            out["join_burst_cpu_floor_s"] = (
+                round(len(result.joined) * (server + browser) / cores, 1), "s")
     for p in (50, 95):
         value = percentile(result.propagation_ms, p)
         out[f"propagation_p{p}_ms"] = (None if value is None else round(value, 1), "ms")
