@@ -437,26 +437,25 @@ class ColumnView:
         hint = "" if board.compact else f'<div class="wb-column-hint">{esc(column.hint(lang))}</div>'
         private = (f'<div class="wb-column-private">{esc(_("Written privately until the facilitator reveals"))}</div>'
                    if column.private else "")
-        self.header = html_box(
-            f'<div class="wb-column-title">{esc(column.title(lang))}</div>{hint}{private}',
-            "wb-column-header",
-        )
-        self.count = html_box("", "wb-column-count")
+        # title, hint and card count in one widget (the count changes, the rest never does)
+        self._title = f'<div class="wb-column-title">{esc(column.title(lang))}</div>{hint}{private}'
+        self.header = html_box(self._title, "wb-column-header")
         # the sub-tasks under the column that has them; no widget where it would stay empty
         self.extra = html_box("", "wb-column-extra") if column.subtasks else None
         self.list = vbox([], "wb-card-list")
         self.views: dict[int, CardView] = {}
-        parts: list[w.Widget] = [self.header, self.count]
+        parts: list[w.Widget] = [self.header]
         if self.extra is not None:
             parts.append(self.extra)
         parts.append(self.list)
         if board.editable:
-            self.form = CardForm(column, lang, _, placeholder=_("New card…"))
-            self.add_text = self.form.text
-            self.add_text.add_class("wb-add-text")
             self.add_button = button(_("Add card"), "wb-add-button", style="primary")
             self.add_button.on_click(lambda _b: self._add())
-            parts.append(vbox([self.form.widget, self.add_button], "wb-add"))
+            self.form = CardForm(column, lang, _, placeholder=_("New card…"),
+                                 then=(self.add_button,), classes=("wb-add",))
+            self.add_text = self.form.text
+            self.add_text.add_class("wb-add-text")
+            parts.append(self.form.widget)
         self.widget = vbox(parts, "wb-column", f"wb-column-{column.key}")
 
     def _add(self) -> None:
@@ -508,7 +507,7 @@ class ColumnView:
                         else _("Expected {low} to {high} cards", low=low, high=high))
             count += f' <span class="wb-column-warning">⚠ {esc(expected)}</span>'
 
-        self.count.value = count
+        self.header.value = f'{self._title}<div class="wb-column-count">{count}</div>'
         if self.extra is not None:
             self.extra.value = self.board.subtasks_html(data.members)
         if self.board.editable:

@@ -135,3 +135,18 @@ def test_the_action_plan_keeps_its_sub_task_box(wb):
     plan = CanvasBoard(wb, ws, group, wb.canvas.definition("actions"), me, translator("en"))
     extras = [x for x in tree(plan.widget) if "wb-column-extra" in getattr(x, "_dom_classes", ())]
     assert len(extras) == 1 and "wb-subtasks" in extras[0].value
+
+
+def test_a_column_is_a_few_widgets_with_its_count_in_the_header(board):
+    """A column of an editable board: its header (title, hint and count), its card list and its
+    new-card form, whose box ends with the Add button; the count follows the cards."""
+    wb, ws, group, me, b = board
+    causes = column(b, "causes")
+    assert causes.widget.children == (causes.header, causes.list, causes.form.widget)
+    assert causes.form.widget.children[-1] is causes.add_button
+    assert {"wb-card-form", "wb-add"} <= set(causes.form.widget._dom_classes)
+    assert "No cards yet" in causes.header.value and "wb-column-title" in causes.header.value
+    causes.add_text.value = "typed in the box"
+    causes.add_button.click()
+    assert '<span class="wb-count">1</span>' in causes.header.value
+    assert [v.card.text for v in causes.views.values()] == ["typed in the box"]
