@@ -6,10 +6,13 @@ page cost the server about 0.1 s of CPU per page (measured: 0.02 s a MB), some 4
 Voila's process spends on a whole join, while a room of forty joins at once.
 
 :class:`CachedGZip` compresses as tornado does, and keeps the compressed body of a static
-file (a path with a ``static`` or ``labextensions`` segment, answered 200 with an ETag) under
-its path and ETag. Tornado's static file handlers make the ETag from a hash of the file's
-content, so a file that changes has a new key and is compressed anew: what is served is never
-stale. The cache is bounded (:data:`BUDGET` bytes, least recently used out first).
+file (a path with a ``static`` or ``labextensions`` segment, answered 200) under its path and
+version: its ETag, which tornado's static file handlers make from a hash of the file's
+content, or where a handler gives none (Jupyter's labextensions handler) its modification time
+and length (the file's version for the browsers too, in their ``If-Modified-Since``; a file
+rewritten at the same length within the same second would pass for the old one, which
+installed script files are not). A file that changes has a new key and is compressed anew. The cache is bounded
+(:data:`BUDGET` bytes, least recently used out first).
 """
 
 from __future__ import annotations
@@ -61,6 +64,17 @@ def is_static(path: str) -> bool:
     return not STATIC_SEGMENTS.isdisjoint(path.split("/")[:-1])
 
 
+def file_version(headers: httputil.HTTPHeaders) -> str | None:
+    """What tells this file's content from another version of it: its ETag, else (a handler
+    that gives none, as Jupyter's labextensions handler) its modification time and length,
+    which is what nginx makes its ETags of."""
+    if "Etag" in headers:
+        return headers["Etag"]
+    if "Last-Modified" in headers and "Content-Length" in headers:
+        return f'{headers["Last-Modified"]}/{headers["Content-Length"]}'
+    return None
+
+
 class CachedGZip(GZipContentEncoding):
     """Tornado's gzip transform; a static file's compressed body is made once and kept."""
 
@@ -75,9 +89,9 @@ class CachedGZip(GZipContentEncoding):
 
     def transform_first_chunk(self, status_code: int, headers: httputil.HTTPHeaders,
                               chunk: bytes, finishing: bool) -> tuple[int, httputil.HTTPHeaders, bytes]:
-        etag = headers.get("Etag")
-        if self._gzipping and self._path and status_code == 200 and etag:
-            key = (self._path, etag)
+        version = file_version(headers)
+        if self._gzipping and self._path and status_code == 200 and version:
+            key = (self._path, version)
             body = self.store.get(key)
             if body is not None and "Content-Encoding" not in headers:
                 headers["Vary"] = f'{headers["Vary"]}, Accept-Encoding' if "Vary" in headers else "Accept-Encoding"

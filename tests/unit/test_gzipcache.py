@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
+import os
 import random
 
 import pytest
@@ -27,6 +28,17 @@ class Hello(tornado.web.RequestHandler):
         self.write("a page that changes " * 200 + self.get_argument("n", ""))
 
 
+class NoEtagFiles(tornado.web.StaticFileHandler):
+    """What Jupyter's labextensions handler (``FileFindHandler``) does to the headers: no ETag,
+    and browsers told to check every time."""
+
+    def compute_etag(self):
+        return None
+
+    def set_extra_headers(self, path):
+        self.set_header("Cache-Control", "no-cache")
+
+
 class Site:
     """A folder of files behind tornado's static file handler, with the transform under test,
     on a local port; requested through tornado's HTTP client, the response left compressed."""
@@ -39,6 +51,7 @@ class Site:
         self.store = GzipStore(budget=2**20)
         self.app = tornado.web.Application([
             (r"/voila/static/(.*)", tornado.web.StaticFileHandler, {"path": str(folder)}),
+            (r"/voila/labextensions/(.*)", NoEtagFiles, {"path": str(folder)}),
             (r"/page", Hello),
         ])
         self.app.add_transform(type("TestGZip", (CachedGZip,), {"store": self.store}))
@@ -98,6 +111,26 @@ def test_a_static_file_is_compressed_once_and_then_served_as_kept(site, caplog):
     with caplog.at_level(logging.WARNING, logger="tornado"):
         site.run(scenario)
     assert len(site.store) == 2 and site.store.hits == 2
+    assert not caplog.records  # e.g. more written than the Content-Length said
+
+
+def test_a_labextension_file_without_an_etag_is_kept_by_its_time_and_length(site, caplog):
+    """Jupyter's labextensions handler sends no ETag (and asks browsers to check every time)."""
+    async def scenario(get):
+        first = await get("/voila/labextensions/big.js")
+        second = await get("/voila/labextensions/big.js")
+        await get("/page")
+        assert "Etag" not in first.headers
+        assert second.body == first.body and gzip.decompress(second.body) == site.original("big.js")
+        # another version of the file, of the same length, written at another time
+        site.write_file("big.js", site.original("big.js").decode().swapcase())
+        os.utime(site.folder / "big.js", (1, 1))
+        third = await get("/voila/labextensions/big.js")
+        assert gzip.decompress(third.body) == site.original("big.js") != gzip.decompress(first.body)
+
+    with caplog.at_level(logging.WARNING, logger="tornado"):
+        site.run(scenario)
+    assert site.store.hits == 1 and len(site.store) == 2
     assert not caplog.records  # e.g. more written than the Content-Length said
 
 
