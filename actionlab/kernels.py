@@ -4,7 +4,10 @@ Every page is a Voila kernel whose live loop keeps it busy a few times a second,
 culling never sees it as idle. What says a page is gone is its browser: a kernel with no
 websocket connection for ``grace`` seconds is shut down. The clock starts when a page's
 render ends without a connection, or when the last connection closes; a reconnection
-(screen unlocked, wifi back) stops it.
+(screen unlocked, wifi back) stops it. A page whose browser has not connected yet is still
+loading its scripts (about 100 files: a slow phone on a crowded room's Wi-Fi, or forty pages
+loading at once on one machine, took more than two minutes in the benchmark), so it has
+``FIRST_CONNECTION`` times the grace before its kernel goes.
 
 The room has ``limit`` kernels at most; the last ``reserve`` of them are kept for pages that
 carry a valid facilitator key, so the console and projector can still open in a full room.
@@ -28,6 +31,8 @@ from .paths import VOILA_TEMPLATES_ROOT
 ROOM_TEMPLATE_DIR = VOILA_TEMPLATES_ROOT / "voila" / "templates" / "actionlab"
 #: Seconds after which the "room is full" page asks again by itself.
 RETRY_SECONDS = 20
+#: How many graces a page's kernel waits for its browser's first connection.
+FIRST_CONNECTION = 3
 
 
 @dataclass
@@ -38,12 +43,15 @@ class KernelWatch:
     clock: Callable[[], float] = time.monotonic
     _alone_since: dict[str, float] = field(default_factory=dict)
     _rendering: set[str] = field(default_factory=set)
+    _loading: set[str] = field(default_factory=set)  # pages whose browser never connected
 
     def started(self, kernel_id: str, *, by_page: bool) -> None:
         """A kernel started. A page's kernel waits for its render to end before the clock
-        starts (the browser connects only then); any other kernel is alone from now."""
+        starts (the browser connects only then), and then for its first connection
+        ``FIRST_CONNECTION`` graces; any other kernel is alone from now."""
         if by_page:
             self._rendering.add(kernel_id)
+            self._loading.add(kernel_id)
         else:
             self._alone_since[kernel_id] = self.clock()
 
@@ -55,6 +63,7 @@ class KernelWatch:
 
     def connected(self, kernel_id: str) -> None:
         self._alone_since.pop(kernel_id, None)
+        self._loading.discard(kernel_id)
 
     def disconnected(self, kernel_id: str, connections: int) -> None:
         if connections <= 0 and kernel_id not in self._rendering:
@@ -69,6 +78,7 @@ class KernelWatch:
     def forget(self, kernel_id: str) -> None:
         self._alone_since.pop(kernel_id, None)
         self._rendering.discard(kernel_id)
+        self._loading.discard(kernel_id)
 
     def alone_for(self, kernel_id: str) -> float | None:
         """Seconds ``kernel_id`` has had no browser, or None while it has one (or renders)."""
@@ -82,8 +92,10 @@ class KernelWatch:
         for gone in [k for k in (*self._alone_since, *self._rendering) if k not in live]:
             self.forget(gone)
         now = self.clock()
+        first = FIRST_CONNECTION * self.grace
         return sorted(((k, now - since) for k, since in self._alone_since.items()
-                       if now - since >= self.grace), key=lambda item: -item[1])
+                       if now - since >= (first if k in self._loading else self.grace)),
+                      key=lambda item: -item[1])
 
 
 @dataclass(frozen=True)

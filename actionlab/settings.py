@@ -63,7 +63,7 @@ class Settings:
     brand_logo: str = _opt("", "PNG or JPEG logo printed on every exported record (a file path).", "ACTIONLAB_BRAND_LOGO")
     export_templates: str = _opt("", "Folder of record templates that replace the workbook's own (record.html.j2 …).", "ACTIONLAB_EXPORT_TEMPLATES")
     # Kernel hygiene (actionlab/kernels.py): one kernel per open page.
-    kernel_grace: float = _opt(120.0, "Seconds a page may have no browser connected (a locked phone, a wifi blip) before its kernel is shut down.", "ACTIONLAB_KERNEL_GRACE", float)
+    kernel_grace: float = _opt(120.0, "Seconds a page may have no browser connected (a locked phone, a wifi blip) before its kernel is shut down; three times as long for a page whose browser has not connected yet (still loading).", "ACTIONLAB_KERNEL_GRACE", float)
     max_kernels: int = _opt(60, "Most pages (kernels) open at once; further visitors see 'the room is full' (0: no cap).", "ACTIONLAB_MAX_KERNELS", int)
     facilitator_reserve: int = _opt(4, "Of max_kernels, how many only pages with the facilitator key may use (console, projector).", "ACTIONLAB_FACILITATOR_RESERVE", int)
     preheat: int = _opt(-1, "Participant pages kept started and waiting (Voila's preheated kernels), so people who scan the code get their page at once: the expected number of people in the room (0: none; by default 40 in room mode or behind a public URL, else 2).", "ACTIONLAB_PREHEAT", int)

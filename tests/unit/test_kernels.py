@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from actionlab.kernels import KernelWatch, Seats, page_lang, room_full_page
+from actionlab.kernels import FIRST_CONNECTION, KernelWatch, Seats, page_lang, room_full_page
 from tests.support.clock import HandClock
 
 
@@ -19,15 +19,28 @@ def clock():
 # -- which kernels have lost their browser -------------------------------------------------------
 
 
-def test_a_page_kernel_waits_for_its_render_then_for_its_grace(clock):
+def test_a_page_kernel_waits_for_its_render_then_for_its_first_connection(clock):
     watch = KernelWatch(grace=120, clock=clock)
     watch.started("k", by_page=True)
     clock.now += 600  # a slow render: no browser can connect before it ends
     assert watch.due(["k"]) == []
-    watch.rendered("k", connections=0)  # sent, but the browser never connected
-    clock.now += 119
+    watch.rendered("k", connections=0)  # sent; the browser is still loading its scripts
+    clock.now += 200  # beyond one grace: a slow phone, a crowded Wi-Fi
     assert watch.due(["k"]) == []
-    clock.now += 1
+    clock.now += FIRST_CONNECTION * 120 - 200 - 1
+    assert watch.due(["k"]) == []
+    clock.now += 1  # it never came: the tab was closed before the page had loaded
+    assert watch.due(["k"]) == [("k", FIRST_CONNECTION * 120)]
+
+
+def test_after_its_first_connection_a_page_has_the_usual_grace(clock):
+    watch = KernelWatch(grace=120, clock=clock)
+    watch.started("k", by_page=True)
+    watch.rendered("k", connections=0)
+    clock.now += 300
+    watch.connected("k")  # loaded at last
+    watch.disconnected("k", connections=0)
+    clock.now += 120
     assert watch.due(["k"]) == [("k", 120)]
 
 
