@@ -11,6 +11,7 @@ import gzip
 import logging
 import os
 import random
+import threading
 
 import pytest
 import tornado.web
@@ -64,12 +65,22 @@ class Site:
         return (self.folder / name).read_bytes()
 
     def run(self, scenario) -> None:
-        """``await scenario(get)`` with the server up, on an event loop of its own."""
-        loop = asyncio.new_event_loop()  # not the thread's current loop: other tests use it
-        try:
-            loop.run_until_complete(self._serve(scenario))
-        finally:
-            loop.close()
+        """``await scenario(get)`` with the server up, in a thread and event loop of its own
+        (this thread's loop may be in use: Playwright's sync API runs one in it)."""
+        failed: list[BaseException] = []
+
+        def serve() -> None:
+            try:
+                asyncio.run(self._serve(scenario))
+            except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread
+                failed.append(exc)
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the scenario did not end within 60 s"
+        if failed:
+            raise failed[0]
 
     async def _serve(self, scenario) -> None:
         sock, port = bind_unused_port()
