@@ -451,8 +451,8 @@ class ColumnView:
         if board.editable:
             self.add_button = button(_("Add card"), "wb-add-button", style="primary")
             self.add_button.on_click(lambda _b: self._add())
-            self.form = CardForm(column, lang, _, placeholder=_("New card…"),
-                                 then=(self.add_button,), classes=("wb-add",))
+            self.form = CardForm(column, lang, _, placeholder=_("New card…"), then=(self.add_button,))
+            self.form.widget.add_class("wb-add")
             self.add_text = self.form.text
             self.add_text.add_class("wb-add-text")
             parts.append(self.form.widget)

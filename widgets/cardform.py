@@ -24,10 +24,10 @@ def short(text: str, n: int = 40) -> str:
 
 class CardForm:
     """The inputs, in one box; ``then``: widgets the box ends with (the add form's button, so
-    that it needs no box of its own), ``classes``: more classes for the box."""
+    that it needs no box of its own)."""
 
     def __init__(self, column: ColumnDef, lang: str, _, *, placeholder: str = "",
-                 then: tuple[w.Widget, ...] = (), classes: tuple[str, ...] = ()):
+                 then: tuple[w.Widget, ...] = ()):
         self.column = column
         self.lang = lang
         self._ = _
@@ -52,7 +52,7 @@ class CardForm:
                 html_box(f'<span class="wb-field-label">{esc(_("Belongs to"))}</span>'),
                 self.parent,
             ], "wb-field", "wb-field-parent"))
-        self.widget = vbox([*rows, *then], "wb-card-form", *classes)
+        self.widget = vbox([*rows, *then], "wb-card-form")
 
     def _input(self, field: FieldDef) -> w.Widget:
         if field.type == "choice":
