@@ -56,7 +56,14 @@ class ConsolePage:
             list(workbook.library.canvases().values()), lang, _, selected=("restructure",))
         self.create = button(_("Create workshop"), "wb-create-submit", style="primary")
         self.create.on_click(lambda _b: self._create())
-        create_box = wb(
+        # The form is open on a store without workshops; otherwise closed until asked for, so
+        # that on a laptop's screen the running workshop, not the form, is what the console shows.
+        self.create_toggle = wb(w.ToggleButton(value=False, description=_("+ New workshop"),
+                                               layout=w.Layout(width="auto")),
+                                "wb-button", "wb-create-toggle")
+        self.create_toggle.observe(lambda change: set_shown(self.create_box, change["new"]),
+                                   names="value")
+        self.create_box = create_box = wb(
             w.VBox([
                 html_box(f'<h3>{esc(_("New workshop"))}</h3>'),
                 w.HBox([html_box(f'<span class="wb-label">{esc(_("Title"))}</span>'), self.title]),
@@ -66,7 +73,7 @@ class ConsolePage:
                 self.picker_canvases.widget,
                 self.create,
             ]),
-            "wb-create",
+            "wb-create", "wb-hidden",
         )
 
         # -- choose a workshop ---------------------------------------------------------
@@ -116,9 +123,10 @@ class ConsolePage:
             w.VBox([
                 html_box(f'<h2 class="wb-page-title" data-title="{esc(_("Facilitator console"))}">'
                          f'{esc(_("Facilitator console"))}</h2>', "wb-heading"),
+                w.HBox([html_box(f'<span class="wb-label">{esc(_("Workshop"))}</span>'), self.picker,
+                        self.create_toggle]),
                 create_box,
                 self.message.widget,
-                w.HBox([html_box(f'<span class="wb-label">{esc(_("Workshop"))}</span>'), self.picker]),
                 self.detail,
             ]),
             "wb-page", "wb-console",
@@ -131,6 +139,8 @@ class ConsolePage:
         current = select or (self.workshop.code if self.workshop else None)
         self.picker.options = options
         codes = [code for _label, code in options]
+        if not codes:
+            self.create_toggle.value = True
         if current in codes:
             self.picker.value = current
         elif codes:
@@ -142,6 +152,7 @@ class ConsolePage:
                      self.new_lang.value, self.groups.value, canvases=self.picker_canvases.value)
         if ws is not None:
             self.title.value = ""
+            self.create_toggle.value = False
             self.message.notice(self._("Workshop created. Its join code is {code}.", code=ws.code))
             self._reload_workshops(select=ws.code)
 

@@ -20,11 +20,21 @@ def console_tab(console, name: str):
     return tab
 
 
+def open_create_form(console) -> None:
+    """Open the console's "new workshop" form: it is open by itself only on an empty store."""
+    toggle = console.locator(".wb-create-toggle")
+    expect(toggle).to_be_visible()
+    if not console.locator(".wb-create").is_visible():
+        toggle.click()
+    expect(console.locator(".wb-create-title input")).to_be_visible()
+
+
 def create_workshop(pages, server, title: str, *, groups: int = 2, canvases=(), arrange=None):
     """The facilitator opens the console (in English) and creates a workshop with ``groups``
     groups, ticking ``canvases`` besides the pre-ticked restructuring; ``arrange(console)``
     may reorder them before creating. Returns the console page and the join code."""
     console = pages.open(server.url("console", key=server.key, lang="en"))
+    open_create_form(console)
     console.locator(".wb-create-title input").fill(title)
     console.locator(".wb-create-lang select").select_option(label="English")
     console.locator(".wb-create-groups input").fill(str(groups))

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.ui
 #: Controls only the facilitator's pages have (each is on the console; none may be in a
 #: participant's kernel, shown or not).
 FACILITATOR_CONTROLS = (
-    "wb-create-submit", "wb-entry-lock", "wb-room-controls", "wb-room-go", "wb-room-mode",
+    "wb-create-submit", "wb-create-toggle", "wb-entry-lock", "wb-room-controls", "wb-room-go", "wb-room-mode",
     "wb-room-reveal", "wb-timer-start", "wb-ready-ask", "wb-question-push", "wb-move-group",
     "wb-member-role", "wb-proxy-select", "wb-vote-save", "wb-roster-import", "wb-export-button",
     "wb-survey-open", "wb-meeting-start", "wb-stage-save", "wb-assess-weights-save",
@@ -113,7 +113,7 @@ def with_class(models, cls: str) -> list[str]:
 
 
 def no_facilitator_powers(page) -> None:
-    for cls in ("wb-create", "wb-room-controls", "wb-entry-lock", "wb-export-panel",
+    for cls in ("wb-create", "wb-create-toggle", "wb-room-controls", "wb-entry-lock", "wb-export-panel",
                 "wb-console-tabs", "wb-projector-grid"):
         expect(page.locator(f".{cls}")).to_have_count(0)
 
@@ -185,7 +185,8 @@ def test_edited_links_give_no_powers_and_wrong_keys_are_throttled(pages, server)
     with workbook(server) as wb:
         wb.store.update_server_state(KEY_ATTEMPTS, lambda doc: doc.update(closed_until=0))
     visit(page, server.url("console", key=server.key, lang="en"))
-    expect(page.locator(".wb-create")).to_be_visible()
+    expect(page.locator(".wb-workshop-info .wb-join-code")).to_have_text(re.compile(r"^[A-Z2-9]{6}$"))
+    expect(page.locator(".wb-create-toggle")).to_be_visible()
 
 
 # -- widget messages ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ server restart bring everyone back as themselves.
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,42 @@ def test_workshop_with_chosen_canvases_in_order(pages, server):
     expect(projector.locator(".wb-group-2 .wb-canvas-restructure .wb-column-causes .wb-card-text")
            ).to_have_text("Two systems, no shared data")
     pages.shot(member, "participant-tabs")
+
+
+def test_console_shows_the_workshop_first_and_the_new_workshop_form_on_demand(pages, server):
+    laptop = {"width": 1366, "height": 768}
+    # an empty store: the form is all there is to do, so it is open
+    console = pages.open(server.url("console", key=server.key, lang="en"), **laptop)
+    expect(console.locator(".wb-create")).to_be_visible()
+    expect(console.locator(".wb-create-toggle")).to_have_class(re.compile(r"\bmod-active\b"))
+    console.locator(".wb-create-title input").fill("First workshop")
+    console.locator(".wb-create-submit").click()
+    code = console.locator(".wb-workshop-info .wb-join-code")
+    expect(code).to_have_text(re.compile(r"^[A-Z2-9]{6}$"), timeout=90_000)
+    expect(console.locator(".wb-create")).to_be_hidden()
+    first = code.inner_text()
+
+    # opened again with a workshop in the store: its code and tabs on the first screen
+    console.reload()
+    expect(code).to_have_text(first)
+    expect(console.locator(".wb-create")).to_be_hidden()
+    tabs = console.locator(".wb-console-tabs .lm-TabBar")
+    expect(tabs).to_be_visible()
+    assert tabs.bounding_box()["y"] + tabs.bounding_box()["height"] < laptop["height"]
+    pages.shot(console, "console-first-screen")
+
+    # the toggle opens the form; the second workshop is created, chosen, and the form closes
+    console.locator(".wb-create-toggle").click()
+    expect(console.locator(".wb-create")).to_be_visible()
+    console.locator(".wb-create-title input").fill("Second workshop")
+    console.locator(".wb-create-submit").click()
+    expect(console.locator(".wb-workshop-info .wb-workshop-title")).to_have_text(
+        "Second workshop", timeout=90_000)
+    expect(code).not_to_have_text(first)
+    expect(console.locator(".wb-create")).to_be_hidden()
+    expect(console.locator(".wb-console > .wb-message")).to_contain_text(code.inner_text())
+    # and closes when the facilitator changes their mind
+    console.locator(".wb-create-toggle").click()
+    expect(console.locator(".wb-create")).to_be_visible()
+    console.locator(".wb-create-toggle").click()
+    expect(console.locator(".wb-create")).to_be_hidden()
