@@ -203,3 +203,26 @@ def test_console_shows_the_workshop_first_and_the_new_workshop_form_on_demand(pa
     expect(console.locator(".wb-create")).to_be_visible()
     console.locator(".wb-create-toggle").click()
     expect(console.locator(".wb-create")).to_be_hidden()
+
+
+@pytest.mark.parametrize("screen", [(1280, 720), (1024, 768)], ids=["720p", "xga"])
+def test_projector_on_a_short_screen_shows_the_boards_in_its_upper_half(pages, server, screen):
+    width, height = screen
+    console, code = create_workshop(pages, server, "A room with an old projector", groups=3)
+    projector = pages.open(server.base + console.locator(".wb-projector-link").get_attribute("href"),
+                           width=width, height=height)
+    expect(projector.locator(".wb-group-panel")).to_have_count(3)
+    qr = projector.locator(".wb-projector-top img.wb-join-qr").bounding_box()
+    join_code = projector.locator(".wb-projector-top .wb-join-code")
+    expect(join_code).to_have_text(code)
+    grid = projector.locator(".wb-projector-grid").bounding_box()
+    # the join code and its QR stay whole on the screen, the boards start above its middle
+    assert qr["y"] >= 0 and qr["y"] + qr["height"] <= grid["y"]
+    assert qr["width"] >= 110
+    assert grid["y"] < height / 2, grid
+    expect(projector.locator(".wb-group-1 .wb-group-name")).to_be_in_viewport()
+    # and what the back of the room reads keeps its size
+    for selector in (".wb-join-url", ".wb-step-count", ".wb-member-count"):
+        size = projector.locator(selector).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        assert size >= 24, (selector, size)
+    pages.shot(projector, f"projector-{width}x{height}")
