@@ -226,3 +226,39 @@ def test_projector_on_a_short_screen_shows_the_boards_in_its_upper_half(pages, s
         size = projector.locator(selector).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
         assert size >= 24, (selector, size)
     pages.shot(projector, f"projector-{width}x{height}")
+
+
+def test_a_phone_gets_fields_and_buttons_a_finger_can_hit(pages, server):
+    _console, code = create_workshop(pages, server, "Fingers, not mice", canvases=["fishbone"])
+    phone = pages.open(server.url("participant", code=code), width=360, height=740)
+
+    def box(locator):
+        locator.scroll_into_view_if_needed()
+        return locator.bounding_box()
+
+    def font_size(locator):
+        return locator.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+
+    radio = phone.locator(".wb-join-group input[type=radio]").first
+    assert box(radio)["width"] >= 22 and box(radio)["height"] >= 22
+    name = phone.locator(".wb-join-name input")
+    # 44 px high; 16 px text, under which phone browsers zoom into the field and stay zoomed
+    assert box(name)["height"] >= 44 and font_size(name) >= 16
+    assert box(phone.locator(".wb-join-submit"))["height"] >= 44
+    radio.check()
+    name.fill("Thumb Example")
+    phone.locator(".wb-join-submit").click()
+    expect(phone.locator(".wb-member-name")).to_have_text("Thumb Example")
+
+    save = phone.locator(".wb-my-subtask-save")
+    assert box(save)["height"] >= 44
+    assert box(save)["x"] + box(save)["width"] <= 360, "the button runs off the screen"
+    tab = phone.locator(".wb-canvas-tabs .lm-TabBar-tab").first
+    assert box(tab)["height"] >= 40
+    textarea = phone.locator(".wb-add-text textarea").first
+    assert font_size(textarea) >= 16
+    # a canvas's introduction reads as a paragraph, not as lines spaced like fields
+    intro = phone.locator(".wb-canvas-intro").first
+    spacing = intro.evaluate("e => parseFloat(getComputedStyle(e).lineHeight) / parseFloat(getComputedStyle(e).fontSize)")
+    assert spacing <= 1.7, spacing
+    pages.shot(phone, "phone-board")
