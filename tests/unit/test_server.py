@@ -17,6 +17,7 @@ def test_local_by_default(tmp_path):
     assert str(NOTEBOOKS_DIR) in plan.argv and "--template=actionlab" in plan.argv
     assert "--VoilaConfiguration.file_denylist=.*" in plan.argv  # no files served
     assert "--VoilaConfiguration.extension_denylist=@voila-dashboards/jupyterlab-preview" in plan.argv
+    assert "--VoilaConfiguration.extension_denylist=jupyterlab_pygments" in plan.argv  # no code shown
     assert plan.env["JUPYTER_PATH"].split(os.pathsep)[0] == str(VOILA_TEMPLATES_ROOT)
     assert plan.env["ACTIONLAB_DB"] == f"sqlite:///{tmp_path}/x.db"
     assert plan.env["ACTIONLAB_PUBLIC_URL"] == plan.base_url
