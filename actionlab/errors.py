@@ -19,6 +19,10 @@ class Conflict(StoreError):
     """The change clashes with what is stored (a duplicate, a stale edit)."""
 
 
+class RoomChanged(Conflict):
+    """The room state changed between reading it and writing it back: read it again."""
+
+
 class Busy(StoreError):
     """The database stayed locked by other writers for longer than the wait allows."""
 

@@ -2,7 +2,8 @@
 
 ``actionlab.kernel_fork`` starts this module as ``python -m actionlab.kernel_zygote FD`` in
 the Voila server, FD being its end of a socket pair. It imports ipykernel, the widgets, the
-store and its ORM, reads the method library, and freezes what it holds for the garbage
+services (and, unless the participants' kernels reach the store through the room's store
+server, the store and its ORM), reads the method library, and freezes what it holds for the garbage
 collector (so that the children's collections do not write to, and so copy, those pages).
 Then, for each JSON line it is sent, ``{"args": [...], "env": {...}, "cwd": "..."}``, it forks a
 child that becomes a page kernel with those arguments and answers ``{"pid": N}``.
@@ -31,10 +32,17 @@ PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipywidgets", "widgets.p
 #: The database drivers a store URL needs, by its scheme's start.
 DRIVERS = {"postgresql": ("psycopg", "sqlalchemy.dialects.postgresql.psycopg"),
            "sqlite": ("sqlite3", "sqlalchemy.dialects.sqlite.pysqlite")}
+#: What a participant's kernel needs of them behind a store server: the PostgreSQL driver
+#: for its change signal (``LISTEN``), nothing for SQLite (the file's ``stat``).
+REMOTE_DRIVERS = {"postgresql": ("psycopg",), "sqlite": ()}
 
 
 def preload() -> None:
-    """Import and read ahead what every page kernel would, then freeze it."""
+    """Import and read ahead what every page kernel would, then freeze it.
+
+    Behind a store server (``ACTIONLAB_STORE_SOCKET``) the participants' kernels never open
+    the store, so SQLAlchemy is not imported here: the few console and projector kernels
+    import it themselves."""
     import importlib
 
     from . import page_kernel
@@ -42,14 +50,20 @@ def preload() -> None:
     page_kernel.prepare()
     for name in PRELOAD:
         importlib.import_module(name)
-    from sqlalchemy.orm import configure_mappers
 
     from .library import default_library
     from .settings import Settings
 
-    configure_mappers()
-    url = Settings.from_env().db_url or "sqlite"
-    for scheme, modules in DRIVERS.items():
+    settings = Settings.from_env()
+    url = settings.db_url or "sqlite"
+    if settings.store_socket:
+        drivers = REMOTE_DRIVERS
+    else:
+        from sqlalchemy.orm import configure_mappers
+
+        configure_mappers()
+        drivers = DRIVERS
+    for scheme, modules in drivers.items():
         if url.startswith(scheme):
             for name in modules:
                 importlib.import_module(name)

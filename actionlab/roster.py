@@ -19,12 +19,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .db.models import Group, Member
 from .errors import InvalidInput
 from .i18n import N_
 from .library import Item
 from .text import line_text
+
+if TYPE_CHECKING:
+    from .db.models import Group, Member
 
 MAX_NAME = 40  # as when a person joins (actionlab.services.workshops)
 MAX_TEXT = 120
@@ -74,6 +77,10 @@ def _tidy(text: str) -> str:
 
 def _max_length(key: str) -> int:
     """The shorter of the roster limit and the database column (gender holds 40 …)."""
+    from .db.models import (
+        Member,  # the console's kernel has the models; a participant's never reads a roster
+    )
+
     length = getattr(Member.__table__.columns[key].type, "length", None)
     return min(MAX_TEXT, length) if length else MAX_TEXT
 

@@ -63,6 +63,7 @@ class Settings:
     brand_logo: str = _opt("", "PNG or JPEG logo printed on every exported record (a file path).", "ACTIONLAB_BRAND_LOGO")
     export_templates: str = _opt("", "Folder of record templates that replace the workbook's own (record.html.j2 …).", "ACTIONLAB_EXPORT_TEMPLATES")
     # Kernel hygiene (actionlab/kernels.py): one kernel per open page.
+    store_socket: str = _opt("", "Unix socket of the room's store server, through which participants' page kernels reach the store without holding it themselves (set by `actionlab serve` for its kernels; empty: every kernel opens the store).", "ACTIONLAB_STORE_SOCKET")
     kernel_grace: float = _opt(120.0, "Seconds a page may have no browser connected (a locked phone, a wifi blip) before its kernel is shut down; three times as long for a page whose browser has not connected yet (still loading).", "ACTIONLAB_KERNEL_GRACE", float)
     max_kernels: int = _opt(60, "Most pages (kernels) open at once; further visitors see 'the room is full' (0: no cap).", "ACTIONLAB_MAX_KERNELS", int)
     facilitator_reserve: int = _opt(4, "Of max_kernels, how many only pages with the facilitator key may use (console, projector).", "ACTIONLAB_FACILITATOR_RESERVE", int)

@@ -46,8 +46,9 @@ from .db.models import (
     Workshop,
     utcnow,
 )
-from .db.signal import CHANNEL, ChangeSignal, notify_payload, signal_for
-from .errors import Busy, Conflict, NotFound, SchemaOutOfDate, StoreError
+from .db.signal import CHANNEL, ChangeSignal, notify_payload, signal_for, signal_spec
+from .errors import Busy, Conflict, NotFound, RoomChanged, SchemaOutOfDate, StoreError
+from .storetypes import NewRow, RoomEdit
 
 
 @dataclass
@@ -74,13 +75,18 @@ class WriteTx:
         self.pending.append(_Pending(action, entity, obj, entity_id, workshop_id, group_id, payload))
 
 
-@dataclass
-class RoomEdit:
-    """What a room change adds besides the new state: details for the change log and rows
-    written in the same transaction (a speaking turn, a question asked)."""
+#: The models a :class:`NewRow` may name.
+ROW_MODELS = {m.__name__: m for m in (SpeakingTurn, QuestionAsked)}
 
-    payload: dict = field(default_factory=dict)
-    rows: list = field(default_factory=list)
+
+def _mapped(row: NewRow | Base) -> Base:
+    """The mapped object for a row a service described (or already made)."""
+    if not isinstance(row, NewRow):
+        return row
+    model = ROW_MODELS.get(row.model)
+    if model is None:
+        raise StoreError(f"rows of {row.model!r} are not added this way")
+    return model(**row.fields)
 
 
 _UNSET: Any = object()
@@ -149,6 +155,13 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def warm_up(self) -> None:
+        """Set up the ORM's mappings and open a connection, ahead of the first real read."""
+        from sqlalchemy.orm import configure_mappers
+
+        configure_mappers()
+        self.find_latest_revision()
+
     # -- transactions --------------------------------------------------------------------
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -210,6 +223,11 @@ class Store:
         """A signal that fires when this workshop (or, on SQLite, any) may have new changes;
         with ``group_id``, on PostgreSQL, not for changes that belong to another group only."""
         return signal_for(self.engine, workshop_id, group_id)
+
+    def signal_spec(self) -> dict:
+        """How a page that reaches this store from afar hears its changes
+        (:func:`actionlab.db.signal.signal_spec`)."""
+        return signal_spec(self.engine)
 
     # -- workshops -----------------------------------------------------------------------
     def add_workshop(self, actor: str, *, code: str, title: str, lang: str, group_names: list[str],
@@ -521,12 +539,31 @@ class Store:
                 raise NotFound(f"no workshop #{workshop_id}")
             room = copy.deepcopy(ws.room or {})
             edit = mutate(room) or RoomEdit()
-            ws.room = room
-            for row in edit.rows:
-                tx.session.add(row)
-            tx.session.flush()
-            tx.log(action, "room", ws, workshop_id=ws.id, group_id=group_id, **edit.payload)
+            self._save_room(tx, ws, room, edit, action, group_id)
         return ws
+
+    def update_room_if(self, actor: str, workshop_id: int, action: str, before: dict,
+                       after: dict, edit: RoomEdit, *, group_id: int | None = None) -> Workshop:
+        """Change the room state from ``before`` to ``after``, unless someone changed it in
+        between (:class:`RoomChanged`, nothing written): :meth:`update_room` for a caller that
+        cannot hand the store a function (:mod:`actionlab.remotestore` tries again)."""
+        with self.write(actor) as tx:
+            ws = tx.session.get(Workshop, workshop_id, with_for_update=True)
+            if ws is None:
+                raise NotFound(f"no workshop #{workshop_id}")
+            if (ws.room or {}) != before:
+                raise RoomChanged("the room changed meanwhile")
+            self._save_room(tx, ws, copy.deepcopy(after), edit, action, group_id)
+        return ws
+
+    @staticmethod
+    def _save_room(tx: WriteTx, ws: Workshop, room: dict, edit: RoomEdit, action: str,
+                   group_id: int | None) -> None:
+        ws.room = room
+        for row in edit.rows:
+            tx.session.add(_mapped(row))
+        tx.session.flush()
+        tx.log(action, "room", ws, workshop_id=ws.id, group_id=group_id, **edit.payload)
 
     def touch_member(self, member_id: int, when=None) -> None:
         """Mark the member's page as open now (presence). No change row: this is not an edit."""

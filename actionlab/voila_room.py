@@ -46,6 +46,7 @@ from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.voila_kernel_manager import voila_kernel_manager_factory
 
+from . import storeserver
 from .activity import watch_activity
 from .gzipcache import CachedGZip
 from .kernels import RETRY_SECONDS, KernelWatch, Seats, page_lang, pool_target, room_full_page
@@ -403,7 +404,14 @@ def main(argv: list[str] | None = None) -> None:
     # Voila builds its kernel manager class with this factory (voila.app imports it by name):
     # ours adds the room's pool rules to Voila's preheated kernels.
     voila_app.voila_kernel_manager_factory = room_kernel_manager_factory
-    RoomVoila.launch_instance(argv)
+    # The participants' kernels reach the store through one server process; started before
+    # any kernel, so every kernel (and the kernels' parent) finds its socket in the environment.
+    store_server = storeserver.start() if storeserver.wanted() else None
+    try:
+        RoomVoila.launch_instance(argv)
+    finally:
+        if store_server is not None:
+            store_server.close()
 
 
 if __name__ == "__main__":

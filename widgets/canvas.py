@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from actionlab.db.models import Card, Group, Member, Workshop
 from actionlab.errors import ActionlabError
 from actionlab.i18n import N_
 from actionlab.library import CanvasDef, ColumnDef
@@ -43,6 +43,9 @@ from .common import (
     wb,
 )
 from .roomwatch import RoomWatch
+
+if TYPE_CHECKING:
+    from actionlab.db.models import Card, Group, Member, Workshop
 
 #: Entities whose changes redraw a board.
 BOARD_ENTITIES = ("card", "vote", "score", "member")

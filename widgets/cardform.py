@@ -6,13 +6,16 @@ Used for adding and for editing; the column definition decides which inputs appe
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from actionlab.db.models import Card, Member
 from actionlab.library import ColumnDef, FieldDef
 
 from .common import esc, fixed_look, hbox, html_box, vbox, wb
+
+if TYPE_CHECKING:
+    from actionlab.db.models import Card, Member
 
 NONE = "—"
 

@@ -8,16 +8,20 @@ it. A chart is drawn again only when its data changed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ipywidgets as w
 import pandas as pd
 
 from actionlab import analysis, charts
-from actionlab.db.models import Group, Workshop
 from actionlab.library import CanvasDef
 from actionlab.services import Workbook
 from actionlab.services.live import ChangeBatch
 
 from .common import esc, html_box, set_shown, wb
+
+if TYPE_CHECKING:
+    from actionlab.db.models import Group, Workshop
 
 CHART_ENTITIES = ("card", "vote", "score")
 

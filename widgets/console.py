@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from actionlab.db.models import Workshop
 from actionlab.i18n import LANGS, translator
 from actionlab.qr import qr_data_uri
 from actionlab.services import Workbook
@@ -20,6 +20,9 @@ from .exportpanel import ExportPanel
 from .keygate import key_refusal
 from .live import LiveLoop
 from .picker import CanvasPicker
+
+if TYPE_CHECKING:
+    from actionlab.db.models import Workshop
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
 #: How often the console re-reads the last backup (seconds).

@@ -4,9 +4,10 @@ proxy votes and scores for people without a device."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ipywidgets as w
 
-from actionlab.db.models import Workshop
 from actionlab.services import Workbook
 from actionlab.services.canvas import FACILITATOR_AUTHOR
 from actionlab.services.live import ChangeBatch
@@ -14,6 +15,9 @@ from actionlab.services.options import revealed, weights
 
 from .canvas import CanvasBoard, MemberNames
 from .common import MessageLine, button, esc, guarded, html_box, wb
+
+if TYPE_CHECKING:
+    from actionlab.db.models import Workshop
 
 
 class FacilitatePanel:

@@ -7,15 +7,19 @@ No pandas or matplotlib here: participant pages import this module.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ipywidgets as w
 
-from actionlab.db.models import Group, Member
 from actionlab.services import Workbook
 from actionlab.services.decisions import OUTCOMES
 from actionlab.services.live import ChangeBatch
 
 from .common import MessageLine, button, esc, guarded, hbox, html_box, set_shown, vbox, wb
 from .roomwatch import RoomWatch
+
+if TYPE_CHECKING:
+    from actionlab.db.models import Group, Member
 
 #: Step kinds that show a form or a follow-up view.
 PROGRESS, REVIEW, TRACKING, DECISION = "progress", "review", "tracking", "decision"

@@ -33,15 +33,16 @@ def _fatal(exc: Exception, lang: str):
     )
 
 
-def _page(builder, query: str | None):
+def _page(builder, query: str | None, *, remote: bool = False):
     """Open the workbook, then (a preheated kernel) wait for the visitor, then build the page.
 
     Everything that does not depend on the visitor happens first: in a preheated kernel it is
     done before anyone asks (:mod:`actionlab.preheat`), so the visitor waits only for their
-    own page to be built."""
+    own page to be built. ``remote``: reach the store through the room's store server when
+    there is one (:mod:`actionlab.remotestore`)."""
     settings = Settings.from_env()
     try:
-        workbook, failure = Workbook.open(settings), None
+        workbook, failure = Workbook.open(settings, remote=remote), None
     except ActionlabError as exc:
         workbook, failure = None, exc
     if query is None and preheated():
@@ -69,7 +70,8 @@ def console_page(query: str | None = None, show: bool = True):
 def participant_page(query: str | None = None, show: bool = True):
     from .participant import ParticipantPage
 
-    view = _page(lambda wb_, p, s, lang: ParticipantPage(wb_, p, s, lang), query)
+    # a participant's kernel reaches the store through the room's store server, if any
+    view = _page(lambda wb_, p, s, lang: ParticipantPage(wb_, p, s, lang), query, remote=True)
     return _show(view, show)
 
 

@@ -8,10 +8,10 @@ or a bookmark brings them back as themselves.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from actionlab.db.models import Member, Workshop
 from actionlab.errors import AccessDenied, ActionlabError
 from actionlab.i18n import N_, translator
 from actionlab.memory import give_back_memory
@@ -38,6 +38,9 @@ from .roomview import (
 from .roomwatch import RoomWatch
 from .rounds import RoundControl
 from .surveyform import SurveyForm
+
+if TYPE_CHECKING:
+    from actionlab.db.models import Member, Workshop
 
 
 class ParticipantPage:

@@ -8,16 +8,21 @@ and only when the shown second changes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ipywidgets as w
 
 from actionlab.beep import chime
-from actionlab.db.models import Member, utcnow
+from actionlab.clock import utcnow
 from actionlab.library import Library
 from actionlab.services import Workbook
 from actionlab.services.roomstate import HIDDEN, LOCKED, PRIVATE, Countdown, Queue, clock
 
 from .common import MessageLine, box, button, esc, guarded, hbox, html_box, set_shown, vbox, wb
 from .roomwatch import RoomWatch
+
+if TYPE_CHECKING:
+    from actionlab.db.models import Member
 
 
 def countdown_html(timer: Countdown, now, label: str, _, *, extra: str = "") -> str:

@@ -6,11 +6,15 @@ the page shows; views compare what they showed with :attr:`RoomWatch.state`.
 
 from __future__ import annotations
 
-from actionlab.db.models import Workshop
+from typing import TYPE_CHECKING
+
 from actionlab.services import Workbook
 from actionlab.services.live import ChangeBatch
 from actionlab.services.room import Step
 from actionlab.services.roomstate import RoomState, room_state
+
+if TYPE_CHECKING:
+    from actionlab.db.models import Workshop
 
 
 class RoomWatch:

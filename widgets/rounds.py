@@ -3,9 +3,10 @@ or the group leader's phone) and the airtime table that shows whether time was s
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ipywidgets as w
 
-from actionlab.db.models import Group
 from actionlab.services import Workbook
 from actionlab.services.canvas import Author
 from actionlab.services.live import ChangeBatch
@@ -15,6 +16,9 @@ from actionlab.services.speaking import SKIP_REASONS
 from .common import MessageLine, button, esc, guarded, html_box, wb
 from .roomview import QueueDisplay
 from .roomwatch import RoomWatch
+
+if TYPE_CHECKING:
+    from actionlab.db.models import Group
 
 
 class RoundControl:

@@ -7,15 +7,19 @@ everything that was chosen or typed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ipywidgets as w
 
-from actionlab.db.models import Member
 from actionlab.library import SurveyForm as SurveyDef
 from actionlab.services import Workbook
 from actionlab.services.live import ChangeBatch
 
 from .common import HIDDEN, MessageLine, button, esc, guarded, html_box, set_shown, vbox, wb
 from .roomwatch import RoomWatch
+
+if TYPE_CHECKING:
+    from actionlab.db.models import Member
 
 
 class SurveyForm:

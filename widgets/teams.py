@@ -6,9 +6,10 @@ subscribes ``on_changes`` to its live loop and calls ``refresh()`` when it wants
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ipywidgets as w
 
-from actionlab.db.models import Group, Member, Workshop
 from actionlab.roster import PROFILE_FIELDS, RosterReport
 from actionlab.services import Workbook
 from actionlab.services.access import FACILITATOR
@@ -16,6 +17,9 @@ from actionlab.services.live import ChangeBatch
 from actionlab.services.teams import DIVERSITY_FIELDS, NON_MEMBER_ROLES
 
 from .common import MessageLine, button, esc, guarded, html_box, wb
+
+if TYPE_CHECKING:
+    from actionlab.db.models import Group, Member, Workshop
 
 NO_GROUP = 0  # dropdown value of "not in a group" (group ids start at 1)
 CELL = w.Layout(width="7em")

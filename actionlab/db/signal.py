@@ -28,9 +28,10 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 
@@ -142,17 +143,41 @@ class PgNotifySignal(ChangeSignal):
             pass
 
 
-def signal_for(engine: Engine, workshop_id: int | None,
-               group_id: int | None = None) -> ChangeSignal:
-    """The cheapest signal the store's database offers (a never-firing one if none works)."""
+def signal_spec(engine: Engine) -> dict:
+    """How to hear the store's changes, as plain values a page without SQLAlchemy can use
+    (:func:`signal_from_spec`): ``{"kind": "file", "path": …}`` for an SQLite file,
+    ``{"kind": "pg", "conninfo": …}`` for PostgreSQL, ``{"kind": "none"}`` otherwise."""
+    from sqlalchemy.engine import make_url
+
     url = make_url(str(engine.url.render_as_string(hide_password=False)))
     backend = url.get_backend_name()
+    if backend == "sqlite" and url.database and url.database != ":memory:":
+        return {"kind": "file", "path": url.database}
+    if backend == "postgresql":
+        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        return {"kind": "pg", "conninfo": conninfo}
+    return {"kind": "none"}
+
+
+def signal_from_spec(spec: dict, workshop_id: int | None,
+                     group_id: int | None = None) -> ChangeSignal:
+    """The signal ``spec`` describes (a never-firing one if it cannot be had)."""
     try:
-        if backend == "sqlite" and url.database and url.database != ":memory:":
-            return FileStatSignal(url.database)
-        if backend == "postgresql":
-            conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-            return PgNotifySignal(conninfo, workshop_id, group_id)
+        if spec.get("kind") == "file":
+            return FileStatSignal(spec["path"])
+        if spec.get("kind") == "pg":
+            return PgNotifySignal(spec["conninfo"], workshop_id, group_id)
     except Exception as exc:
         log.warning("no change signal (%s); asking the store at every interval", exc)
     return ChangeSignal()
+
+
+def signal_for(engine: Engine, workshop_id: int | None,
+               group_id: int | None = None) -> ChangeSignal:
+    """The cheapest signal the store's database offers (a never-firing one if none works)."""
+    try:
+        spec = signal_spec(engine)
+    except Exception as exc:
+        log.warning("no change signal (%s); asking the store at every interval", exc)
+        return ChangeSignal()
+    return signal_from_spec(spec, workshop_id, group_id)

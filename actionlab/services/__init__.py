@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..library import Library, default_library
 from ..settings import Settings
-from ..store import Store
 from .access import AccessService
 from .canvas import CanvasService
 from .decisions import DecisionService
@@ -26,6 +26,9 @@ from .timer import TimerService
 from .trace import TraceService
 from .voting import VotingService
 from .workshops import WorkshopService
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 __all__ = ["Workbook", "ChangeFeed"]
 
@@ -59,9 +62,20 @@ class Workbook:
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, upgrade: bool = False,
-             library: Library | None = None) -> Workbook:
+             library: Library | None = None, remote: bool = False) -> Workbook:
+        """Every service over the store of ``settings``. With ``remote`` and a store server
+        in the settings (a participant's page under ``actionlab serve``), the store is reached
+        through the server (:mod:`actionlab.remotestore`) and SQLAlchemy is never imported."""
         settings = settings or Settings.from_env()
-        store = Store.open(settings.db_url, upgrade=upgrade, busy_timeout_ms=settings.busy_timeout_ms)
+        if remote and settings.store_socket and not upgrade:
+            from ..remotestore import RemoteStore
+
+            store = RemoteStore.open(settings.store_socket)
+        else:
+            from ..store import Store
+
+            store = Store.open(settings.db_url, upgrade=upgrade,
+                               busy_timeout_ms=settings.busy_timeout_ms)
         library = library or default_library()
         canvas = CanvasService(store, library, settings)
         voting = VotingService(store, library)
@@ -101,10 +115,7 @@ class Workbook:
         """Do ahead what every page's first read would: set up the ORM's mappings, open a
         database connection, read the canvases and the latest revision. A preheated kernel
         calls this while it waits for its visitor (:mod:`actionlab.preheat`)."""
-        from sqlalchemy.orm import configure_mappers
-
-        configure_mappers()
-        self.store.find_latest_revision()
+        self.store.warm_up()
         self.workshops.find("")
         self.library.canvases()
         self.library.meeting_types()

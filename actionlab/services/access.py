@@ -9,11 +9,14 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..db.models import Member
 from ..errors import InvalidInput, NotFound
 from ..i18n import N_
-from ..store import Store
+
+if TYPE_CHECKING:
+    from ..db.models import Member
+    from ..store import Store
 
 FACILITATOR = "facilitator"
 #: Letters and digits that cannot be mistaken for one another when read off a projector.

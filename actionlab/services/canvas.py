@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from ..db.models import Card, Member, Workshop
 from ..errors import Conflict, InvalidInput, LibraryError, NotFound
 from ..i18n import N_
 from ..library import CanvasDef, ColumnDef, FieldDef, Library
 from ..settings import Settings
-from ..store import Store
 from ..text import block_text, line_text
 from .access import FACILITATOR, member_actor, stored_member
 from .options import revealed
 from .room import write_problem
 from .roomstate import PRIVATE, room_state
+
+if TYPE_CHECKING:
+    from ..db.models import Card, Member, Workshop
+    from ..store import Store
 
 MAX_FIELD = 400
 

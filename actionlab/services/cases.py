@@ -9,12 +9,16 @@ how many actions are done, what members reported done) and the group's lessons.
 
 from __future__ import annotations
 
-from ..db.models import Card, Workshop
+from typing import TYPE_CHECKING
+
 from ..record import CaseAction, CaseRecord
-from ..store import Store
 from .programme import OUTCOME_TITLES
 from .progress import owner_id, status_of
 from .trace import TraceService
+
+if TYPE_CHECKING:
+    from ..db.models import Card, Workshop
+    from ..store import Store
 
 #: (part, canvas, column) of the case write-up, read from the cards.
 PARTS = {

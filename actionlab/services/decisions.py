@@ -5,14 +5,18 @@ actions are tracked.
 
 from __future__ import annotations
 
-from ..db.models import Decision, Workshop
+from typing import TYPE_CHECKING
+
 from ..errors import InvalidInput
 from ..i18n import N_
 from ..library import Library
-from ..store import Store
 from .access import FACILITATOR
 from .progress import clean_text
 from .roomstate import room_state
+
+if TYPE_CHECKING:
+    from ..db.models import Decision, Workshop
+    from ..store import Store
 
 ADOPT, REVISE, REJECT = "adopt", "revise", "reject"
 OUTCOMES = {ADOPT: N_("adopt"), REVISE: N_("revise"), REJECT: N_("reject")}

@@ -13,16 +13,20 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..db.models import Member, Workshop
 from ..errors import InvalidInput, NotFound
 from ..i18n import N_
 from ..library import Item, Library, LibraryError, SurveyForm, SurveyQuestion
-from ..store import RoomEdit, Store
+from ..storetypes import RoomEdit
 from ..text import block_text
 from .access import FACILITATOR, member_actor
 from .room import RoomWriter
 from .teams import NON_MEMBER_ROLES, TeamsService
+
+if TYPE_CHECKING:
+    from ..db.models import Member, Workshop
+    from ..store import Store
 
 #: A breakdown entry this far (as a share, 0.10 = 10 points) or more below the overall share
 #: of "satisfied or above" is flagged. A workshop may set its own in its options.

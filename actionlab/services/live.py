@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..db.models import Change
-from ..db.signal import ChangeSignal
-from ..store import Store
+if TYPE_CHECKING:
+    from ..db.models import Change
+    from ..db.signal import ChangeSignal
+    from ..store import Store
 
 
 @dataclass

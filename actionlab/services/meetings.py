@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from ..db.models import Meeting, Member, Workshop, utcnow
+from ..clock import utcnow
 from ..errors import InvalidInput, NotFound
 from ..i18n import N_
 from ..library import MeetingType
-from ..store import RoomEdit
+from ..storetypes import RoomEdit
 from ..text import line_text
 from .access import FACILITATOR, member_actor
 from .room import RoomWriter, default_agenda, template_agenda
 from .roomstate import Countdown, room_state
+
+if TYPE_CHECKING:
+    from ..db.models import Meeting, Member, Workshop
 
 PRESENT, LATE, ABSENT, EXCUSED = "present", "late", "absent", "excused"
 STATUSES = (PRESENT, LATE, ABSENT, EXCUSED)

@@ -8,9 +8,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..db.models import Workshop
 from ..library import ColumnDef
+
+if TYPE_CHECKING:
+    from ..db.models import Workshop
 
 DEFAULT_BUDGET = 5
 DEFAULT_CAP = 3

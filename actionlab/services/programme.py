@@ -26,18 +26,22 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING
 
-from ..db.models import Card, Decision, Meeting, Workshop, utcnow
+from ..clock import utcnow
 from ..errors import InvalidInput
 from ..i18n import N_, translator
 from ..library import Library
-from ..store import Store
 from ..text import line_text
 from .access import FACILITATOR
 from .decisions import ADOPT, REJECT, REVISE
 from .progress import ACTIONS, due_date, status_of
 from .progress import DONE as ACTION_DONE
 from .reflection import ReflectionService
+
+if TYPE_CHECKING:
+    from ..db.models import Card, Decision, Meeting, Workshop
+    from ..store import Store
 
 OPTION = "programme"
 DONE, CURRENT, UPCOMING = "done", "current", "upcoming"

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from ..db.models import ActionUpdate, Card, Member, ProgressReport, Workshop
 from ..errors import InvalidInput
 from ..i18n import N_
 from ..library import Library
-from ..store import Store
 from ..text import block_text
 from .access import member_actor
 from .roomstate import room_state
+
+if TYPE_CHECKING:
+    from ..db.models import ActionUpdate, Card, Member, ProgressReport, Workshop
+    from ..store import Store
 
 ACTIONS = "actions"
 NOT_STARTED, IN_PROGRESS, DONE, BLOCKED = "not_started", "in_progress", "done", "blocked"

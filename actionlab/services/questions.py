@@ -3,15 +3,20 @@ to one group or the room, the question log, and question-first mode."""
 
 from __future__ import annotations
 
-from ..db.models import QuestionAsked, Workshop, utcnow
+from typing import TYPE_CHECKING
+
+from ..clock import utcnow
 from ..errors import InvalidInput
 from ..i18n import N_
 from ..library import Item
-from ..store import RoomEdit
+from ..storetypes import NewRow, RoomEdit
 from ..text import line_text
 from .access import FACILITATOR
 from .room import RoomWriter
 from .roomstate import ALL
+
+if TYPE_CHECKING:
+    from ..db.models import QuestionAsked, Workshop
 
 PURPOSES = {
     "clarify": N_("Clarify the problem"),
@@ -51,9 +56,10 @@ class QuestionService(RoomWriter):
             if group_id is None:  # a question to the room replaces the groups' questions
                 questions.clear()
             questions[target] = {"id": seq, "text": text, "purpose": purpose}
-            row = QuestionAsked(workshop_id=workshop.id, meeting_id=room.get("meeting"),
-                                group_id=group_id, question_key=key or None, purpose=purpose,
-                                text=text, asked_by=FACILITATOR, at=utcnow())
+            row = NewRow("QuestionAsked", dict(
+                workshop_id=workshop.id, meeting_id=room.get("meeting"), group_id=group_id,
+                question_key=key or None, purpose=purpose, text=text, asked_by=FACILITATOR,
+                at=utcnow()))
             return RoomEdit({"text": text, "key": key, "purpose": purpose}, [row])
 
         return self._write(workshop, "question.push", mutate, group_id=group_id)

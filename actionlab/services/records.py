@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..branding import branding
-from ..db.models import Card, Change, utcnow
+from ..clock import utcnow
 from ..errors import InvalidInput, LibraryError
 from ..i18n import N_, translator
 from ..library import CanvasDef, ColumnDef, Library
@@ -43,7 +44,6 @@ from ..record import (
     WorkshopRecord,
 )
 from ..settings import Settings
-from ..store import Store
 from ..text import line_text
 from .access import FACILITATOR
 from .canvas import CanvasService
@@ -59,6 +59,10 @@ from .scoring import ScoringService
 from .speaking import SpeakingService
 from .trace import TraceService, author
 from .voting import VotingService
+
+if TYPE_CHECKING:
+    from ..db.models import Card, Change
+    from ..store import Store
 
 #: Formats whose records carry charts (pictures).
 CHART_FORMATS = ("html", "docx", "pdf")

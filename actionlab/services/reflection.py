@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from statistics import mean
+from typing import TYPE_CHECKING
 
-from ..db.models import Lesson, Meeting, Member, Reflection, Workshop
 from ..errors import InvalidInput, LibraryError, NotFound
 from ..i18n import N_
 from ..library import Library
-from ..store import Store
 from .access import FACILITATOR, member_actor
 from .progress import clean_text
 from .roomstate import room_state
+
+if TYPE_CHECKING:
+    from ..db.models import Lesson, Meeting, Member, Reflection, Workshop
+    from ..store import Store
 
 LOW, HIGH = 1, 5
 

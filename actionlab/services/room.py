@@ -8,14 +8,18 @@ change row each, so the change log holds every move the facilitator made.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..db.models import Workshop
 from ..errors import InvalidInput
 from ..i18n import N_
 from ..library import Library, Text
-from ..store import RoomEdit, Store
+from ..storetypes import RoomEdit
 from .access import FACILITATOR
 from .roomstate import ALL, HIDDEN, LOCKED, MODES, OPEN, PRIVATE, Countdown, RoomState, room_state
+
+if TYPE_CHECKING:
+    from ..db.models import Workshop
+    from ..store import Store
 
 #: Minutes per step when neither the meeting nor the canvas says otherwise.
 CANVAS_MINUTES = 20

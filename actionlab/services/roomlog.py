@@ -11,14 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from ..db.models import Change, Meeting, SpeakingTurn
 from ..i18n import N_, Translator
 from ..library import default_library
 from ..record import RoomEvent
+from ..rows import model_name
 from .room import Step
 from .roomstate import HIDDEN, LOCKED, OPEN, PRIVATE, clock
 from .speaking import SKIP_REASONS
+
+if TYPE_CHECKING:
+    from ..db.models import Change, Meeting, SpeakingTurn
 
 MODE_TITLES = {
     OPEN: N_("open"),
@@ -167,7 +171,7 @@ def room_log(changes: Iterable[Change], turns: Iterable[SpeakingTurn], ctx: LogC
     rows += [(c.at, 1, c) for c in changes]
     events = []
     for at, _kind, row in sorted(rows, key=lambda item: (item[0], item[1])):
-        text = _turn_line(reader, row) if isinstance(row, SpeakingTurn) else reader.line(row)
+        text = _turn_line(reader, row) if model_name(row) == "SpeakingTurn" else reader.line(row)
         if text:
             events.append(RoomEvent(at=at, text=text))
     return events

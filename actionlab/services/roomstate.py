@@ -13,8 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from ..db.models import Workshop
+if TYPE_CHECKING:
+    from ..db.models import Workshop
+
 
 OPEN, LOCKED, HIDDEN, PRIVATE = "open", "locked", "hidden", "private"
 MODES = (OPEN, LOCKED, HIDDEN, PRIVATE)

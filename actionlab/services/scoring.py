@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..db.models import Card, Score, Workshop
 from ..errors import InvalidInput
 from ..i18n import N_
 from ..library import Library
-from ..store import Store
 from .canvas import Author, OnBehalf, acting_member, existing_card
 from .options import weights
 
@@ -26,6 +25,10 @@ SCORING = OnBehalf(
     whom=N_("Choose whom you are scoring for."),
     group=N_("Members score their own group's cards."),
 )
+
+if TYPE_CHECKING:
+    from ..db.models import Card, Score, Workshop
+    from ..store import Store
 
 
 @dataclass(frozen=True)

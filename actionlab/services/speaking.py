@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..db.models import SpeakingTurn, Workshop, utcnow
+from ..clock import utcnow
 from ..errors import InvalidInput, LibraryError
 from ..i18n import N_
-from ..store import RoomEdit
+from ..storetypes import NewRow, RoomEdit
 from .canvas import Author
 from .room import RoomWriter
 from .roomstate import Countdown, Queue, room_state
+
+if TYPE_CHECKING:
+    from ..db.models import Workshop
 
 SKIP_REASONS = {
     "passed": N_("passed"),
@@ -157,16 +161,16 @@ class SpeakingService(RoomWriter):
 
     @staticmethod
     def _turn(workshop: Workshop, group_id: int, meeting_id, queue: Queue, now, names,
-              reason: str | None) -> SpeakingTurn:
+              reason: str | None) -> NewRow:
         turn = queue.turn
         spoken = max(0, round(turn.elapsed(now))) if turn.active else 0
         skipped = not turn.active
-        return SpeakingTurn(
+        return NewRow("SpeakingTurn", dict(
             workshop_id=workshop.id, meeting_id=meeting_id, group_id=group_id,
             member_id=queue.current, member_name=names.get(queue.current, "?"),
             allotted=turn.seconds if turn.active else queue.seconds, spoken=spoken,
             skipped=skipped, reason=(reason or "not_started") if skipped else None,
-            started_at=turn.started_at, ended_at=now)
+            started_at=turn.started_at, ended_at=now))
 
     # -- reading -------------------------------------------------------------------------
     def queue(self, workshop: Workshop, group_id: int) -> Queue | None:

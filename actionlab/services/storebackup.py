@@ -36,6 +36,7 @@ import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import URL, make_url
@@ -43,7 +44,9 @@ from sqlalchemy.engine import URL, make_url
 from ..errors import InvalidInput, StoreError
 from ..i18n import N_
 from ..settings import Settings, data_home
-from ..store import Store
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 STATE = "backup"
 SUFFIX = {"sqlite": ".sqlite3", "pg_dump": ".dump"}

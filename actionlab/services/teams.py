@@ -6,15 +6,18 @@ Size checks are warnings the facilitator may override, never refusals.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..db.models import Member, Workshop
 from ..errors import InvalidInput, LibraryError, NotFound
 from ..i18n import N_
 from ..library import Item, Library
 from ..roster import RosterReport, read_roster
-from ..store import Store
 from ..text import block_text, line_text
 from .access import FACILITATOR
+
+if TYPE_CHECKING:
+    from ..db.models import Member, Workshop
+    from ..store import Store
 
 GROUP_MIN, GROUP_MAX = 4, 8  # members per group, facilitator not counted
 MAX_GROUPS = 5

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..db.models import Member, Workshop, utcnow
+from ..clock import utcnow
 from ..errors import InvalidInput
 from ..i18n import N_
-from ..store import RoomEdit
+from ..storetypes import RoomEdit
 from .access import member_actor
 from .room import RoomWriter
 from .roomstate import Countdown, room_state
+
+if TYPE_CHECKING:
+    from ..db.models import Member, Workshop
 
 READY, MORE = "ready", "more"
 ANSWERS = (READY, MORE)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from ..db.models import ActionUpdate, Card, ProgressReport, Workshop
 from ..errors import InvalidInput
 from ..i18n import N_, translator
 from ..library import Library
 from ..record import TraceLine
-from ..store import Store
+from ..rows import model_name
 from .access import FACILITATOR
 from .programme import local_day
 from .progress import ProgressService, owner_id
@@ -28,6 +28,10 @@ LEVELS = (
     ("strategy", "strategy", "options"),
     ("action", "actions", "actions"),
 )
+
+if TYPE_CHECKING:
+    from ..db.models import ActionUpdate, Card, ProgressReport, Workshop
+    from ..store import Store
 KINDS = {
     "group": N_("Group"),
     "problem": N_("Key problem"),
@@ -52,7 +56,7 @@ class TraceNode:
 
     @property
     def decided(self) -> bool:
-        return isinstance(self.row, Card) and bool(self.row.decided)
+        return model_name(self.row) == "Card" and bool(self.row.decided)
 
     def walk(self, level: int = 0):
         """(level, node) of every node below this one, depth-first."""

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..db.models import Card, Workshop
 from ..errors import Conflict, InvalidInput
 from ..i18n import N_
 from ..library import Library
-from ..store import Store
 from .canvas import DELETED, Author, OnBehalf, acting_member, existing_card
 from .options import VoteRules, vote_rules
 
@@ -20,6 +19,10 @@ VOTING = OnBehalf(
     whom=N_("Choose whom you are voting for."),
     group=N_("Votes go to cards of the voter's own group."),
 )
+
+if TYPE_CHECKING:
+    from ..db.models import Card, Workshop
+    from ..store import Store
 
 
 @dataclass

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..db.models import Group, Member, Workshop
 from ..errors import AccessDenied, Conflict, InvalidInput, NotFound
 from ..i18n import LANGS, N_, translator
 from ..library import Library
 from ..settings import Settings
-from ..store import Store
 from ..text import line_text
 from .access import FACILITATOR, hash_secret, new_join_code, new_secret, normalize_code
 from .roomstate import room_state
+
+if TYPE_CHECKING:
+    from ..db.models import Group, Member, Workshop
+    from ..store import Store
 
 MAX_GROUPS = 5
 MAX_TITLE = 120

@@ -10,6 +10,7 @@ SQLite and on a real PostgreSQL server.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -23,6 +24,7 @@ from actionlab.errors import InvalidInput
 from actionlab.services import Workbook
 from actionlab.services.canvas import Author
 from actionlab.settings import Settings
+from tests.support.storeserver import running_store_server
 from tests.support.writers import CANVAS, created, run_same_card_editor, run_writer, version
 
 pytestmark = pytest.mark.integration
@@ -71,22 +73,29 @@ def _all_changes(store, after: int) -> list:
     return changes
 
 
-def test_forty_writers_lose_nothing_and_never_overwrite_unseen(db_url, tmp_path):
+@pytest.mark.parametrize("via", ["own store", "store server"])
+def test_forty_writers_lose_nothing_and_never_overwrite_unseen(db_url, tmp_path, via):
+    """Each writer opens the store itself, or (as participants' kernels under ``actionlab
+    serve``) reaches it through the room's store server."""
     wb, ws, tokens = _room(db_url, GROUPS, PER_GROUP)
     start = wb.store.find_latest_revision()
-    ready, go = KERNELS.Queue(), KERNELS.Event()
-    procs, outs = [], []
-    for n, token in enumerate(t for group in tokens.values() for t in group):
-        out = tmp_path / f"writer-{n}.json"
-        outs.append(out)
-        procs.append(KERNELS.Process(target=run_writer, daemon=True, args=(
-            db_url, ws.code, token, 1000 + n, SECONDS, ready, go, str(out))))
-    for proc in procs:
-        proc.start()
-    for _ in procs:  # every kernel is up and has its own connection before the clock starts
-        ready.get(timeout=300)
-    go.set()
-    _finish(procs, SECONDS + 120)
+    with contextlib.ExitStack() as stack:
+        socket = ""
+        if via == "store server":
+            socket = stack.enter_context(running_store_server(db_url)).path
+        ready, go = KERNELS.Queue(), KERNELS.Event()
+        procs, outs = [], []
+        for n, token in enumerate(t for group in tokens.values() for t in group):
+            out = tmp_path / f"writer-{n}.json"
+            outs.append(out)
+            procs.append(KERNELS.Process(target=run_writer, daemon=True, args=(
+                db_url, ws.code, token, 1000 + n, SECONDS, ready, go, str(out), socket)))
+        for proc in procs:
+            proc.start()
+        for _ in procs:  # every kernel is up and has its own connection before the clock starts
+            ready.get(timeout=300)
+        go.set()
+        _finish(procs, SECONDS + 120)
 
     records = [json.loads(Path(o).read_text(encoding="utf-8")) for o in outs]
     errors = [e for r in records for e in r["errors"]]

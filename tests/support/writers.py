@@ -42,8 +42,9 @@ def _refusal(exc) -> str:
 
 
 def run_writer(db_url: str, code: str, token: str, seed: int, seconds: float, ready, go,
-               out: str) -> None:
-    """Write for ``seconds`` after ``go`` is set; the record goes to the JSON file ``out``."""
+               out: str, store_socket: str = "") -> None:
+    """Write for ``seconds`` after ``go`` is set; the record goes to the JSON file ``out``.
+    With ``store_socket``, through that store server, as a participant's page kernel does."""
     from actionlab.errors import Conflict, InvalidInput, StoreError
     from actionlab.services import Workbook
     from actionlab.services.canvas import Author, EditConflict
@@ -51,7 +52,8 @@ def run_writer(db_url: str, code: str, token: str, seed: int, seconds: float, re
 
     record: dict = {"acks": [], "refused": Counter(), "busy": 0, "errors": [], "moves": 0}
     rng = random.Random(seed)
-    wb = Workbook.open(Settings(db_url=db_url))  # its own engine, like another kernel
+    # its own engine, like another kernel; or the room's store server, like a participant's
+    wb = Workbook.open(Settings(db_url=db_url, store_socket=store_socket), remote=bool(store_socket))
     try:
         workshop = wb.workshops.get(code)
         member = wb.workshops.resume(code, token)

@@ -1,0 +1,189 @@
+"""The store server: one process per ``actionlab serve`` that holds the store for the
+participants' page kernels.
+
+A room's forty participant kernels each holding SQLAlchemy, its ORM and a connection pool
+cost every kernel about 17 MB of its memory and PostgreSQL two connections a page. Instead,
+the Voila process starts this server (:func:`start`) and puts its socket's path in the
+kernels' environment (``ACTIONLAB_STORE_SOCKET``); a participant's page reaches the store
+through :class:`actionlab.remotestore.RemoteStore`, which sends each call of the store's
+facade as a JSON line (:mod:`actionlab.storewire`) and reads the answer. Console and
+projector pages keep the store in their own kernel.
+
+The socket lives in a folder only the server's user can enter, and answers only the store's
+own verbs (``add_…``, ``find_…``, ``update_…``, ``remove_…``, ``set_…``, ``touch_…``): never a
+function, never SQL. Each connection is served by a thread of its own; the store's writes are
+transactions as always, so kernels writing at once wait for each other as before.
+
+``ACTIONLAB_STORE_SERVER=0`` turns it off (every kernel opens the store, as before: to
+compare, or to rule it out).
+
+Run as ``python -m actionlab.storeserver SOCKET FD``: it answers ``{"ready": true}`` (or
+``{"error": …}``) on FD once it listens, and ends when FD's other end closes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import socket
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+
+from . import storewire
+from .errors import ActionlabError, StoreError
+
+log = logging.getLogger(__name__)
+
+#: The store's verbs a page may call, by name.
+VERB = re.compile(r"(add|find|update|remove|set|touch)_[a-z_]+\Z")
+#: Verbs that take a function, or are the console's alone: never over the wire.
+REFUSED = frozenset({"update_room", "update_server_state", "find_workshop_rows"})
+#: Besides the verbs: how a remote page hears the store's changes.
+EXTRA = frozenset({"signal_spec"})
+#: The environment variable that holds the socket's path for the page kernels.
+SOCKET_ENV = "ACTIONLAB_STORE_SOCKET"
+#: Seconds the server may take to open the store and listen.
+READY_TIMEOUT = 60.0
+
+
+def callable_name(name: str) -> bool:
+    """Whether a page may call the store's method ``name`` over the wire."""
+    return name in EXTRA or (bool(VERB.match(name)) and name not in REFUSED)
+
+
+def answer(store, request: dict) -> dict:
+    """The answer to one request ``{"call": name, "args": [...], "kwargs": {...}}``."""
+    name = request.get("call", "")
+    method = getattr(store, name, None) if callable_name(name) else None
+    if method is None:
+        return {"error": ["StoreError", f"the store has no call {name!r}"]}
+    try:
+        return {"ok": method(*request.get("args", ()), **request.get("kwargs", {}))}
+    except ActionlabError as exc:
+        return {"error": [type(exc).__name__, str(exc)]}
+    except Exception as exc:  # noqa: BLE001 - told to the page as a store error, logged here
+        log.exception("store call %s failed", name)
+        return {"error": ["StoreError", f"{type(exc).__name__}: {exc}"]}
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        store = self.server.store
+        for line in self.rfile:
+            try:
+                reply = answer(store, storewire.loads(line))
+                data = storewire.dumps(reply)
+            except Exception as exc:  # noqa: BLE001 - a request it cannot read or an answer it cannot send
+                data = storewire.dumps({"error": ["StoreError", f"{type(exc).__name__}: {exc}"]})
+            self.wfile.write(data)
+            self.wfile.flush()
+
+
+class StoreServer(socketserver.ThreadingUnixStreamServer):
+    daemon_threads = True
+    #: A room's kernels connect at once when the pool heats: socketserver's 5 would refuse
+    #: the rest (a Unix socket's connect fails at once when its backlog is full).
+    request_queue_size = socket.SOMAXCONN
+
+    def __init__(self, path: str, store):
+        self.store = store
+        super().__init__(path, _Handler)
+
+
+def serve(path: str, control: socket.socket) -> int:
+    from .settings import Settings
+    from .store import Store
+
+    try:
+        settings = Settings.from_env()
+        store = Store.open(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
+        server = StoreServer(path, store)
+        os.chmod(path, 0o600)
+    except BaseException:  # noqa: BLE001 - told to the Voila process, which goes on without
+        control.sendall(json.dumps({"error": traceback.format_exc()}).encode() + b"\n")
+        return 1
+
+    def watch() -> None:
+        while control.recv(4096):
+            pass
+        server.shutdown()  # the Voila process has ended
+
+    threading.Thread(target=watch, name="actionlab-store-watch", daemon=True).start()
+    control.sendall(b'{"ready": true}\n')
+    try:
+        server.serve_forever(poll_interval=0.5)
+    finally:
+        server.server_close()
+        store.close()
+    return 0
+
+
+class Running:
+    """The Voila process's end of a running store server."""
+
+    def __init__(self, python: str, env: dict[str, str]):
+        self.folder = tempfile.mkdtemp(prefix="actionlab-store-")  # mode 0700
+        self.path = os.path.join(self.folder, "store.sock")
+        ours, theirs = socket.socketpair()
+        try:
+            self.proc = subprocess.Popen(
+                [python, "-m", "actionlab.storeserver", self.path, str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL)
+        finally:
+            theirs.close()
+        self._control = ours
+        ours.settimeout(READY_TIMEOUT)
+        try:
+            line = ours.makefile("rb").readline()
+        except OSError as error:
+            self.close()
+            raise StoreError(f"the store server did not answer: {error}") from error
+        reply = json.loads(line or b"{}")
+        if not reply.get("ready"):
+            self.close()
+            raise StoreError(reply.get("error") or "the store server ended at start")
+
+    def close(self) -> None:
+        self._control.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def wanted(env: dict[str, str] | None = None) -> bool:
+    """Whether the server should run a store server (``ACTIONLAB_STORE_SERVER``, on by default)."""
+    env = os.environ if env is None else env
+    return env.get("ACTIONLAB_STORE_SERVER", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def start(env: dict[str, str] | None = None) -> Running | None:
+    """Start the store server and put its socket in ``os.environ`` for the kernels to come;
+    None (the kernels open the store themselves, as before) if it cannot start."""
+    env = dict(os.environ if env is None else env)
+    try:
+        running = Running(sys.executable, env)
+    except (OSError, StoreError) as error:
+        log.warning("actionlab: no store server (%s); page kernels open the store themselves",
+                    error)
+        return None
+    os.environ[SOCKET_ENV] = running.path
+    return running
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    logging.basicConfig(level=logging.WARNING, format="[actionlab store] %(message)s")
+    return serve(argv[0], socket.socket(fileno=int(argv[1])))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

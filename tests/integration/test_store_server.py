@@ -1,0 +1,180 @@
+"""The room's store server (``python -m actionlab.storeserver``) and the participants' pages
+that reach the store through it (:mod:`actionlab.remotestore`), on SQLite and PostgreSQL.
+
+A participant's page kernel under ``actionlab serve`` never imports SQLAlchemy: what it reads
+and writes goes over the server's socket and must come back as the store's own answers would
+(rows with the same values, the same exceptions), room edits made from several pages at once
+must all land, and its live loop must still hear the changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from actionlab.errors import NotFound, StoreError
+from actionlab.remotestore import RemoteStore
+from actionlab.services import Workbook
+from actionlab.services.canvas import FACILITATOR_AUTHOR, Author
+from actionlab.settings import Settings
+from actionlab.storeserver import answer
+from tests.support.storeserver import running_store_server
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def room(db_url):
+    """A workshop with two groups and a member in the first, and the store server on it."""
+    wb = Workbook.open(Settings(db_url=db_url), upgrade=True)
+    ws = wb.workshops.create("Remote room", "en", 2, canvases=["restructure"])
+    group = wb.workshops.groups(ws)[0]
+    joined = wb.workshops.join(ws.code, group.id, "Ann")
+    with running_store_server(db_url) as server:
+        yield wb, ws, group, joined, server
+    wb.close()
+
+
+def _remote(db_url: str, server) -> Workbook:
+    return Workbook.open(Settings(db_url=db_url, store_socket=server.path), remote=True)
+
+
+def test_rows_and_errors_come_back_as_the_store_gives_them(db_url, room):
+    wb, ws, group, joined, server = room
+    remote = _remote(db_url, server)
+    try:
+        assert isinstance(remote.store, RemoteStore)
+        bob = remote.workshops.join(ws.code, group.id, "Bob")  # the store's add_member(name=…)
+        assert wb.store.find_member(bob.member.id).name == "Bob"
+        card = remote.canvas.add_card(Author(joined.member), ws, group.id, "restructure",
+                                      "symptoms", "Queues at the front desk <b>every</b> Monday")
+        direct = wb.store.find_card(card.id)
+        columns = [c.key for c in type(direct).__table__.columns]
+        assert {k: getattr(card, k) for k in columns} == {k: getattr(direct, k) for k in columns}
+        assert type(card.created_at) is type(direct.created_at)
+        # what the member's page reads, read both ways, is the same
+        mine = remote.store.find_cards(ws.id, group_id=group.id, canvas="restructure")
+        theirs = wb.store.find_cards(ws.id, group_id=group.id, canvas="restructure")
+        assert [(c.id, c.text, c.fields) for c in mine] == [(c.id, c.text, c.fields) for c in theirs]
+        assert remote.workshops.get(ws.code).room == wb.workshops.get(ws.code).room
+        with pytest.raises(NotFound):
+            remote.store.find_card(card.id + 1000)
+    finally:
+        remote.close()
+
+
+def test_only_the_stores_verbs_go_over_the_wire(db_url, room):
+    wb, _ws, _group, _joined, server = room
+    remote = RemoteStore.open(server.path)
+    try:
+        for name in ("engine", "read", "write", "restore", "update_server_state", "_notify"):
+            with pytest.raises(AttributeError):
+                getattr(remote, name)
+        with pytest.raises(StoreError, match="no call"):
+            remote.call("update_server_state", "backup", None)
+        with pytest.raises(StoreError, match="no call"):
+            remote.call("close")
+    finally:
+        remote.close()
+    assert "error" in answer(wb.store, {"call": "__init__", "args": []})
+
+
+def test_room_edits_from_several_pages_at_once_all_land(db_url, room):
+    """Questions pushed from two pages at once (each a read, an edit and a conditional write
+    of the room) are numbered once each and every one is in the question log."""
+    wb, ws, group, _joined, server = room
+    pages = [_remote(db_url, server) for _ in range(2)]
+    pushed = 12
+    failures = []
+
+    def push(page: Workbook, n: int) -> None:
+        try:
+            for i in range(pushed):
+                page.questions.push(page.workshops.get(ws.code), text=f"Question {n}.{i}",
+                                    group_id=group.id)
+        except Exception as exc:  # noqa: BLE001 - reported by the test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=push, args=(page, n)) for n, page in enumerate(pages)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    for page in pages:
+        page.close()
+    assert not failures, failures
+    final = wb.workshops.get(ws.code)
+    assert final.room["question_seq"] == 2 * pushed
+    assert len(wb.questions.log(final)) == 2 * pushed
+
+
+def test_a_speaking_turn_is_recorded_through_the_server(db_url, room):
+    wb, ws, group, joined, server = room
+    remote = _remote(db_url, server)
+    try:
+        remote.speaking.setup(FACILITATOR_AUTHOR, ws, group.id, seconds=60)
+        remote.speaking.start_turn(FACILITATOR_AUTHOR, remote.workshops.get(ws.code), group.id)
+        remote.speaking.next(FACILITATOR_AUTHOR, remote.workshops.get(ws.code), group.id)
+    finally:
+        remote.close()
+    turns = wb.store.find_turns(ws.id)
+    assert [(t.member_id, t.skipped) for t in turns] == [(joined.member.id, False)]
+
+
+def test_the_server_ends_with_the_process_that_started_it(db_url, tmp_path):
+    Workbook.open(Settings(db_url=db_url), upgrade=True).close()
+    with running_store_server(db_url) as server:
+        folder = Path(server.path).parent
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert stat.S_IMODE(os.stat(server.path).st_mode) == 0o600
+    assert server.proc.poll() == 0
+    assert not folder.exists()
+
+
+PAGE = """
+import json, sys
+from actionlab.services.canvas import FACILITATOR_AUTHOR
+from widgets.pages import participant_page
+
+page = participant_page(sys.argv[1], show=False)
+assert type(page.workbook.store).__name__ == "RemoteStore", type(page.workbook.store)
+column = page.board.columns[0]
+column.add_text.value = "Typed on a phone"
+column._add()
+board = page.boards[-1]
+signal = page.workbook.feed(board.workshop.id).signal()
+page.workbook.canvas.add_card(FACILITATOR_AUTHOR, board.workshop, board.group.id,
+                              board.canvas.key, board.canvas.columns[0].key, "From the front")
+heard = signal.changed()
+page.loop.tick()
+shown = [v.card.text for c in board.columns for v in c.views.values()]
+print(json.dumps({"sqlalchemy": sorted(m for m in sys.modules if m.split(".")[0] == "sqlalchemy"),
+                  "heard": heard, "shown": shown}))
+"""
+
+
+def test_a_participants_page_runs_without_sqlalchemy(db_url, room, tmp_path):
+    """A member's page built in a fresh interpreter, as in a page kernel under ``actionlab
+    serve``: its card reaches the store, the facilitator's card reaches its board, and
+    SQLAlchemy was never imported."""
+    wb, ws, _group, joined, server = room
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACTIONLAB_")}
+    env.update(ACTIONLAB_DB=db_url, ACTIONLAB_STORE_SOCKET=server.path,
+               ACTIONLAB_HOME=str(tmp_path / "home"), MPLCONFIGDIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", PAGE, f"code={ws.code}&me={joined.token}"],
+                          env=env, capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["sqlalchemy"] == []
+    assert seen["heard"] is True
+    assert "From the front" in seen["shown"]
+    texts = [c.text for c in wb.store.find_cards(ws.id)]
+    assert "Typed on a phone" in texts
