@@ -125,11 +125,25 @@ def serve(path: str, control: socket.socket) -> int:
     return 0
 
 
+#: The longest path a Unix socket may have (108 bytes on Linux, with the final NUL).
+SOCKET_PATH_MAX = 107
+
+
+def _private_folder() -> str:
+    """A new folder only this user may enter (mode 0700) whose socket's path fits a Unix
+    socket: the temporary folder, or ``/tmp`` when TMPDIR is too deep."""
+    folder = tempfile.mkdtemp(prefix="actionlab-store-")
+    if len(os.path.join(folder, "store.sock").encode()) > SOCKET_PATH_MAX and os.path.isdir("/tmp"):
+        os.rmdir(folder)
+        folder = tempfile.mkdtemp(prefix="actionlab-store-", dir="/tmp")
+    return folder
+
+
 class Running:
     """The Voila process's end of a running store server."""
 
     def __init__(self, python: str, env: dict[str, str]):
-        self.folder = tempfile.mkdtemp(prefix="actionlab-store-")  # mode 0700
+        self.folder = _private_folder()
         self.path = os.path.join(self.folder, "store.sock")
         ours, theirs = socket.socketpair()
         try:

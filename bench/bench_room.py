@@ -205,6 +205,14 @@ NAVIGATION_JS = """() => {
 
 # -- the servers under test --------------------------------------------------------------------
 
+def _runs(proc, module: str) -> bool:
+    """Whether the process ``proc`` (psutil) runs ``python -m module``."""
+    try:
+        return module in " ".join(proc.cmdline())
+    except Exception:  # noqa: BLE001 - gone, or not ours to read
+        return False
+
+
 class ProcessTree:
     """A server process and everything it started: CPU use between two looks, kernels, memory."""
 
@@ -271,6 +279,8 @@ class ProcessTree:
                 continue
             rss[proc.pid] = info.rss / 2**20
             pss += getattr(info, "pss", info.rss) / 2**20
+        store_server = sum(rss.get(proc.pid, 0.0) for proc in self.processes()
+                           if _runs(proc, "actionlab.storeserver"))
         participants = []
         for kernel_id in participant_kernels:
             pid = next((pid for pid, cmd in kernels.items() if f"kernel-{kernel_id}.json" in cmd), None)
@@ -279,6 +289,7 @@ class ProcessTree:
         return {"participants": participants,
                 "kernels": sum(rss.get(pid, 0.0) for pid in kernels),
                 "kernel_count": len(kernels), "server": sum(rss.values()), "server_pss": pss,
+                "store_server": store_server or None,
                 "unmatched": len(participant_kernels) - len(participants)}
 
 
@@ -717,6 +728,8 @@ def figures(result: Result) -> dict[str, tuple[float | None, str]]:
     out["participant_kernels_rss_total_mb"] = (mb(sum(parts)) if parts else None, "MB")
     out["kernels_total_rss_mb"] = (mb(mem.get("kernels")), "MB")
     out["kernel_processes"] = (mem.get("kernel_count"), "processes")
+    # the process that holds the store for the participants' kernels (counted in the total)
+    out["store_server_rss_mb"] = (mb(mem.get("store_server")), "MB")
     out["server_rss_total_mb"] = (mb(mem.get("server")), "MB")
     out["server_pss_total_mb"] = (mb(mem.get("server_pss")), "MB")
     return out

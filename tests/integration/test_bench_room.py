@@ -47,5 +47,7 @@ def test_tiny_room_benchmark_reports_every_metric(tmp_path):
     assert rows["join_failed_pages"]["value"] == 0 and rows["join_failed_pages"]["baseline"] == 0
     assert rows["kernel_processes"]["value"] >= 2 and rows["kernel_processes"]["baseline"] >= 3
     assert rows["pool_ready_s"]["baseline"] is None  # plain Voila has no pool
+    # actionlab's participants reach the store through its store server; plain Voila has none
+    assert rows["store_server_rss_mb"]["value"] > 0 and rows["store_server_rss_mb"]["baseline"] is None
     assert "ratio" in stdout  # the readable table
     assert not list(tmp_path.glob("actionlab-bench-room-*")), "the benchmark left its folder behind"

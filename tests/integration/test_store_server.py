@@ -178,3 +178,16 @@ def test_a_participants_page_runs_without_sqlalchemy(db_url, room, tmp_path):
     assert "From the front" in seen["shown"]
     texts = [c.text for c in wb.store.find_cards(ws.id)]
     assert "Typed on a phone" in texts
+
+
+def test_a_deep_temporary_folder_still_gets_a_store_server(db_url, tmp_path, monkeypatch):
+    """A Unix socket's path holds at most 107 bytes: a deep TMPDIR must not leave the room's
+    pages without their store server."""
+    Workbook.open(Settings(db_url=db_url), upgrade=True).close()
+    deep = tmp_path / ("very-deep-folder-" * 6)
+    deep.mkdir()
+    monkeypatch.setenv("TMPDIR", str(deep))
+    monkeypatch.setattr("tempfile.tempdir", None)  # read TMPDIR again
+    with running_store_server(db_url) as server:
+        assert len(server.path.encode()) <= 107
+        assert RemoteStore.open(server.path).find_latest_revision() >= 0
