@@ -32,9 +32,9 @@ PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipywidgets", "widgets.p
 #: The database drivers a store URL needs, by its scheme's start.
 DRIVERS = {"postgresql": ("psycopg", "sqlalchemy.dialects.postgresql.psycopg"),
            "sqlite": ("sqlite3", "sqlalchemy.dialects.sqlite.pysqlite")}
-#: What a participant's kernel needs of them behind a store server: the PostgreSQL driver
-#: for its change signal (``LISTEN``), nothing for SQLite (the file's ``stat``).
-REMOTE_DRIVERS = {"postgresql": ("psycopg",), "sqlite": ()}
+#: What a participant's kernel needs of them behind a store server: nothing (it hears
+#: PostgreSQL's changes through the server, SQLite's by the file's ``stat``).
+REMOTE_DRIVERS: dict[str, tuple[str, ...]] = {}
 
 
 def preload() -> None:

@@ -15,6 +15,7 @@ service edit a copy, and writes it back only if the room is still as it was read
 from __future__ import annotations
 
 import copy
+import logging
 import socket
 import threading
 import time
@@ -27,12 +28,72 @@ from .errors import RoomChanged, StoreError
 from .storeserver import callable_name
 from .storetypes import RoomEdit
 
+log = logging.getLogger(__name__)
+
 #: Seconds a call may wait for its answer (a write waits for the database's lock first).
 CALL_TIMEOUT = 60.0
 #: Seconds to keep trying to connect while the server's queue of new connections is full.
 CONNECT_WAIT = 10.0
 #: How many times a room edit is tried while others keep changing the room first.
 ROOM_TRIES = 50
+
+
+class RelaySignal(ChangeSignal):
+    """PostgreSQL behind a store server: a connection of the page's own to the server, which
+    sends a byte down it when a change of the page's workshop (and group) commits
+    (:class:`actionlab.storeserver.Relay`). Closed by the server when it lost the database:
+    then broken, and the page asks the store at every interval until it listens again."""
+
+    def __init__(self, path: str, workshop_id: int | None, group_id: int | None = None):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(CALL_TIMEOUT)
+            sock.connect(path)
+            sock.sendall(storewire.dumps({"call": "listen", "args": [workshop_id, group_id]}))
+            reply = b""
+            while b"\n" not in reply:  # the answer, and maybe wake-ups right behind it
+                chunk = sock.recv(4096)
+                if not chunk:
+                    raise StoreError("the store server closed the connection")
+                reply += chunk
+        except BaseException:
+            sock.close()
+            raise
+        line, _, self._early = reply.partition(b"\n")
+        answer = storewire.loads(line)
+        if "error" in answer:
+            sock.close()
+            raise _error(*answer["error"])
+        sock.setblocking(False)
+        self._sock = sock
+        self.broken = False
+
+    def fileno(self) -> int | None:
+        return None if self.broken else self._sock.fileno()
+
+    def changed(self) -> bool:
+        if self.broken:
+            return False
+        hit, self._early = bool(self._early), b""
+        while True:
+            try:
+                data = self._sock.recv(4096)
+            except BlockingIOError:
+                return hit
+            except OSError:
+                data = b""
+            if not data:  # the server closed it: lost the database, or ended
+                log.warning("change relay lost; asking the store at every interval")
+                self.close()
+                return True
+            hit = True
+
+    def close(self) -> None:
+        self.broken = True
+        try:
+            self._sock.close()
+        except OSError:
+            pass
 
 
 def _error(name: str, message: str) -> Exception:
@@ -132,12 +193,18 @@ class RemoteStore:
                       group_id: int | None = None) -> ChangeSignal:
         if self._signal_spec is None:
             self._signal_spec = self.call("signal_spec")
+        if self._signal_spec.get("kind") == "relay":
+            try:
+                return RelaySignal(self.path, workshop_id, group_id)
+            except (OSError, StoreError) as exc:
+                log.warning("no change signal (%s); asking the store at every interval", exc)
+                return ChangeSignal()
         return signal_from_spec(self._signal_spec, workshop_id, group_id)
 
     def warm_up(self) -> None:
         """Connect, and learn how to hear the store's changes, ahead of the first real read."""
         self.find_latest_revision()
-        self.change_signal(None).close()
+        self._signal_spec = self.call("signal_spec")
 
     def close(self) -> None:
         with self._lock:

@@ -34,9 +34,11 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
 
 from . import storewire
+from .db.signal import CHANNEL, heard
 from .errors import ActionlabError, StoreError
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ EXTRA = frozenset({"signal_spec"})
 SOCKET_ENV = "ACTIONLAB_STORE_SOCKET"
 #: Seconds the server may take to open the store and listen.
 READY_TIMEOUT = 60.0
+#: Seconds the change relay may take to start listening before the server answers ready.
+RELAY_WAIT = 20.0
 
 
 def callable_name(name: str) -> bool:
@@ -73,17 +77,109 @@ def answer(store, request: dict) -> dict:
         return {"error": ["StoreError", f"{type(exc).__name__}: {exc}"]}
 
 
+class Relay:
+    """PostgreSQL: one ``LISTEN`` for all the room's participants' pages, each told (a byte on
+    its own connection) when a change of its workshop and group commits.
+
+    Each page listening itself cost it a connection and psycopg's 8 MB. A page subscribes
+    with the call ``listen`` on a connection of its own (:class:`RelaySignal`). When the
+    listening connection breaks, every subscriber's connection is closed, so its page falls
+    back to asking the store at every interval and listens again later; the relay reconnects
+    meanwhile."""
+
+    #: Seconds between attempts to listen again after the connection broke.
+    RETRY = 2.0
+
+    def __init__(self, conninfo: str):
+        self.conninfo = conninfo
+        self.listening = threading.Event()
+        self._lock = threading.Lock()
+        self._pages: dict[socket.socket, tuple[int | None, int | None]] = {}
+        threading.Thread(target=self._run, name="actionlab-store-relay", daemon=True).start()
+
+    def _run(self) -> None:
+        import psycopg
+
+        while True:
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening.set()
+                    for note in conn.notifies():
+                        self.pass_on(note.payload)
+            except Exception as exc:  # noqa: BLE001 - the database went away: try again
+                log.warning("change relay lost (%s); listening again in %g s", exc, self.RETRY)
+            self.listening.clear()
+            self.drop_all()
+            time.sleep(self.RETRY)
+
+    def add(self, sock: socket.socket, workshop_id: int | None, group_id: int | None) -> None:
+        with self._lock:
+            self._pages[sock] = (workshop_id, group_id)
+
+    def remove(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._pages.pop(sock, None)
+
+    def pass_on(self, payload: str) -> None:
+        """Wake every page that must hear a notification with ``payload``."""
+        with self._lock:
+            pages = list(self._pages.items())
+        for sock, (workshop_id, group_id) in pages:
+            if not heard(payload, workshop_id, group_id):
+                continue
+            try:
+                sock.send(b"\n", socket.MSG_DONTWAIT)
+            except BlockingIOError:  # its buffer is full of wake-ups it has not read yet
+                pass
+            except OSError:
+                self.remove(sock)
+
+    def drop_all(self) -> None:
+        with self._lock:
+            pages, self._pages = list(self._pages), {}
+        for sock in pages:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
 class _Handler(socketserver.StreamRequestHandler):
     def handle(self) -> None:
         store = self.server.store
         for line in self.rfile:
             try:
-                reply = answer(store, storewire.loads(line))
+                request = storewire.loads(line)
+                if request.get("call") == "listen":
+                    return self._listen(request)
+                if request.get("call") == "signal_spec" and self.server.relay is not None:
+                    reply = {"ok": {"kind": "relay"}}  # the pages hear changes through it
+                else:
+                    reply = answer(store, request)
                 data = storewire.dumps(reply)
             except Exception as exc:  # noqa: BLE001 - a request it cannot read or an answer it cannot send
                 data = storewire.dumps({"error": ["StoreError", f"{type(exc).__name__}: {exc}"]})
             self.wfile.write(data)
             self.wfile.flush()
+
+    def _listen(self, request: dict) -> None:
+        """This connection now only hears changes: until the page closes it."""
+        relay = self.server.relay
+        if relay is None or not relay.listening.is_set():
+            self.wfile.write(storewire.dumps({"error": ["StoreError", "no change relay"]}))
+            return
+        workshop_id, group_id = (list(request.get("args", ())) + [None, None])[:2]
+        self.wfile.write(storewire.dumps({"ok": True}))
+        self.wfile.flush()
+        relay.add(self.request, workshop_id, group_id)
+        try:
+            while self.rfile.read(4096):  # the page sends nothing more; empty when it closes
+                pass
+        except OSError:
+            pass
+        finally:
+            relay.remove(self.request)
 
 
 class StoreServer(socketserver.ThreadingUnixStreamServer):
@@ -92,8 +188,9 @@ class StoreServer(socketserver.ThreadingUnixStreamServer):
     #: the rest (a Unix socket's connect fails at once when its backlog is full).
     request_queue_size = socket.SOMAXCONN
 
-    def __init__(self, path: str, store):
+    def __init__(self, path: str, store, relay: Relay | None = None):
         self.store = store
+        self.relay = relay
         super().__init__(path, _Handler)
 
 
@@ -104,7 +201,11 @@ def serve(path: str, control: socket.socket) -> int:
     try:
         settings = Settings.from_env()
         store = Store.open(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
-        server = StoreServer(path, store)
+        spec = store.signal_spec()
+        relay = Relay(spec["conninfo"]) if spec["kind"] == "pg" else None
+        if relay is not None and not relay.listening.wait(RELAY_WAIT):
+            relay = None  # the pages listen themselves
+        server = StoreServer(path, store, relay)
         os.chmod(path, 0o600)
     except BaseException:  # noqa: BLE001 - told to the Voila process, which goes on without
         control.sendall(json.dumps({"error": traceback.format_exc()}).encode() + b"\n")

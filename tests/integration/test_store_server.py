@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import stat
 import subprocess
 import sys
@@ -139,7 +140,7 @@ def test_the_server_ends_with_the_process_that_started_it(db_url, tmp_path):
 
 
 PAGE = """
-import json, sys
+import json, select, sys
 from actionlab.services.canvas import FACILITATOR_AUTHOR
 from widgets.pages import participant_page
 
@@ -152,10 +153,12 @@ board = page.boards[-1]
 signal = page.workbook.feed(board.workshop.id).signal()
 page.workbook.canvas.add_card(FACILITATOR_AUTHOR, board.workshop, board.group.id,
                               board.canvas.key, board.canvas.columns[0].key, "From the front")
+if signal.fileno() is not None:  # PostgreSQL: the server's byte, as the live loop waits for it
+    select.select([signal.fileno()], [], [], 10)
 heard = signal.changed()
 page.loop.tick()
 shown = [v.card.text for c in board.columns for v in c.views.values()]
-print(json.dumps({"sqlalchemy": sorted(m for m in sys.modules if m.split(".")[0] == "sqlalchemy"),
+print(json.dumps({"db": sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "psycopg")),
                   "heard": heard, "shown": shown}))
 """
 
@@ -163,7 +166,7 @@ print(json.dumps({"sqlalchemy": sorted(m for m in sys.modules if m.split(".")[0]
 def test_a_participants_page_runs_without_sqlalchemy(db_url, room, tmp_path):
     """A member's page built in a fresh interpreter, as in a page kernel under ``actionlab
     serve``: its card reaches the store, the facilitator's card reaches its board, and
-    SQLAlchemy was never imported."""
+    neither SQLAlchemy nor the PostgreSQL driver was ever imported."""
     wb, ws, _group, joined, server = room
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACTIONLAB_")}
     env.update(ACTIONLAB_DB=db_url, ACTIONLAB_STORE_SOCKET=server.path,
@@ -173,7 +176,7 @@ def test_a_participants_page_runs_without_sqlalchemy(db_url, room, tmp_path):
                           cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
-    assert seen["sqlalchemy"] == []
+    assert seen["db"] == []  # nor psycopg: PostgreSQL's changes come through the server
     assert seen["heard"] is True
     assert "From the front" in seen["shown"]
     texts = [c.text for c in wb.store.find_cards(ws.id)]
@@ -191,3 +194,77 @@ def test_a_deep_temporary_folder_still_gets_a_store_server(db_url, tmp_path, mon
     with running_store_server(db_url) as server:
         assert len(server.path.encode()) <= 107
         assert RemoteStore.open(server.path).find_latest_revision() >= 0
+
+
+def _woken(signal, seconds: float = 10.0) -> bool:
+    """Whether ``signal`` says "changed" within ``seconds`` (waiting on its socket)."""
+    fd = signal.fileno()
+    if fd is not None:
+        select.select([fd], [], [], seconds)
+    return signal.changed()
+
+
+@pytest.fixture
+def pg_room(postgres_server):
+    url = postgres_server.create_database("relay_room")
+    try:
+        wb = Workbook.open(Settings(db_url=url), upgrade=True)
+        ws = wb.workshops.create("Relay room", "en", 2, canvases=["restructure"])
+        with running_store_server(url) as server:
+            yield wb, ws, wb.workshops.groups(ws), server
+        wb.close()
+    finally:
+        postgres_server.drop_database("relay_room")
+
+
+def test_postgresql_changes_reach_each_page_through_the_server(pg_room):
+    """One LISTEN for the room: a participant's page is woken by its own group's change and
+    the workshop's, not by another group's (which comes with its regular check)."""
+    wb, ws, (first, second), server = pg_room
+    remote = RemoteStore.open(server.path)
+    try:
+        assert remote.call("signal_spec") == {"kind": "relay"}
+        mine = remote.change_signal(ws.id, first.id)
+        everyone = remote.change_signal(ws.id)
+        assert mine.fileno() is not None and not mine.changed()
+        wb.canvas.add_card(FACILITATOR_AUTHOR, ws, second.id, "restructure", "symptoms", "Theirs")
+        assert _woken(everyone)
+        assert not _woken(mine, 1.0)
+        wb.canvas.add_card(FACILITATOR_AUTHOR, ws, first.id, "restructure", "symptoms", "Ours")
+        assert _woken(mine) and _woken(everyone)
+        wb.store.update_workshop_options("facilitator", ws.id, ("note",), "whole room")
+        assert _woken(mine)  # a change of the whole workshop wakes every page
+        mine.close()
+        everyone.close()
+    finally:
+        remote.close()
+
+
+def test_a_lost_database_connection_is_told_to_the_pages_and_mended(pg_room):
+    """When the database drops the server's listening connection, each page's signal breaks
+    (its page asks the store at every interval meanwhile) and a new one hears changes again."""
+    wb, ws, (first, _second), server = pg_room
+    remote = RemoteStore.open(server.path)
+    try:
+        signal = remote.change_signal(ws.id, first.id)
+        with wb.store.read() as session:
+            from sqlalchemy import text
+
+            ended = session.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()")).scalars().all()
+        assert ended and all(ended)
+        assert _woken(signal)  # told: the connection closed under it
+        assert signal.broken and signal.fileno() is None
+        again = None
+        for _ in range(300):  # the relay listens again within its retry delay
+            again = remote.change_signal(ws.id, first.id)
+            if not again.broken and type(again).__name__ == "RelaySignal":
+                break
+            select.select([], [], [], 0.1)
+        assert again is not None and not again.broken
+        wb.canvas.add_card(FACILITATOR_AUTHOR, ws, first.id, "restructure", "symptoms", "Back")
+        assert _woken(again)
+        again.close()
+    finally:
+        remote.close()
