@@ -143,6 +143,24 @@ def kernels_of(pid: int) -> dict[int, tuple[str | None, int]]:
     return found
 
 
+def store_server_kb(pid: int) -> int:
+    """RSS of the store server a Voila server runs for its participants' pages (0: none)."""
+    import psutil
+
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for child in children:
+        try:
+            if "actionlab.storeserver" in " ".join(child.cmdline()):
+                total += child.memory_info().rss // 1024
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
 def own_kb(pid: int) -> tuple[int, int]:
     """(USS, PSS) of a process: the memory only it holds, and that plus its share of the pages
     it shares (a page four processes hold counts a quarter). Forked kernels share their
@@ -471,6 +489,7 @@ class Measured:
     participant_kernel_uss_kb: list[int] = field(default_factory=list)  # its own pages only
     participant_kernel_pss_kb: list[int] = field(default_factory=list)  # own + share of shared
     server_kb: dict[str, int] = field(default_factory=dict)
+    store_server_kb: dict[str, int] = field(default_factory=dict)  # per site, 0: none
     notes: list[str] = field(default_factory=list)  # for the readable part
 
 
@@ -513,6 +532,7 @@ async def drive(sites: list[Site], servers: dict[str, int], args, *, column: str
             measured.participant_kernel_uss_kb += [uss for uss, _ in own]
             measured.participant_kernel_pss_kb += [pss for _, pss in own]
             measured.server_kb[name] = rss_kb(pid)
+            measured.store_server_kb[name] = store_server_kb(pid)
         closed = [p.name for s in sites for p in s.pages if p.closed_reason and p.join_seconds]
         if closed:
             log(f"{len(closed)} open pages lost their websocket during the run, e.g. {closed[0]}")
@@ -762,6 +782,10 @@ def metrics(args, rooms: Measured, base: Measured | None) -> list[dict]:
              "value": rounded(sum(rooms.kernel_kb.values()) / 1024), "unit": "MB",
              "baseline": None, "target": None}  # plain Voila ran fewer pages: see the mean
     rows.append(total)
+    # the processes that hold the store for the participants' pages, one per room
+    rows.append({"metric": "rooms_store_servers_rss_mb",
+                 "value": rounded(sum(rooms.store_server_kb.values()) / 1024), "unit": "MB",
+                 "baseline": None, "target": None})
     for name, kb in rooms.kernel_kb.items():
         rows.append({"metric": f"rooms_{name}_kernels_rss_mb", "value": rounded(kb / 1024),
                      "unit": "MB", "baseline": None, "target": None})
@@ -793,7 +817,9 @@ def table(args, rooms: Measured, base: Measured | None, rows: list[dict]) -> str
         sides += [("plain voila", base, name) for name in base.server_kb]
     for label, m, name in sides:
         every, participants = m.kernel_count[name]
-        lines.append(f"{label}: Voila process {m.server_kb[name] / 1024:.0f} MB; {every} kernels "
+        store = m.store_server_kb.get(name)
+        store = f"store server {store / 1024:.0f} MB; " if store else ""
+        lines.append(f"{label}: Voila process {m.server_kb[name] / 1024:.0f} MB; {store}{every} kernels "
                      f"{m.kernel_kb[name] / 1024:.0f} MB ({participants} participants' pages, the "
                      f"projector's, {every - participants - 1} more: preheated or closing)")
     lines += rooms.notes + (base.notes if base is not None else [])

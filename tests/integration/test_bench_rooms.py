@@ -34,6 +34,7 @@ METRICS = {
     "rooms_kernel_mean_uss_mb": ("MB", None, True),
     "rooms_kernel_mean_pss_mb": ("MB", None, True),
     "rooms_kernels_total_rss_mb": ("MB", None, False),
+    "rooms_store_servers_rss_mb": ("MB", None, False),  # plain Voila has none
     "rooms_room1_kernels_rss_mb": ("MB", None, False),
     "rooms_room2_kernels_rss_mb": ("MB", None, False),
 }
