@@ -607,7 +607,8 @@ def run_rooms(args, root: Path, failures: list) -> Measured:
         log(f"{args.rooms} workshops, {args.n} members joined ahead")
         key = "bench-" + uuid.uuid4().hex
         env = {"ACTIONLAB_PREHEAT": str(per_room + 1), "ACTIONLAB_MAX_KERNELS": str(per_room + 10),
-               "ACTIONLAB_POLL_INTERVAL": shipped_poll_interval()}
+               "ACTIONLAB_POLL_INTERVAL": shipped_poll_interval(),
+               **dict(item.split("=", 1) for item in args.env)}
         for number in range(1, args.rooms + 1):
             folder = root / f"room{number}"
             folder.mkdir()
@@ -905,6 +906,9 @@ def main() -> int:
                         help="stop the run when the machine has less memory left (default 1024)")
     parser.add_argument("--seed", type=int, default=1, help="who writes which card")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="set this in every room's environment, e.g. ACTIONLAB_STORE_SERVER=0 "
+                             "(kernels open the store themselves) to compare; repeatable")
     parser.add_argument("--verbose", action="store_true", help="log every card's time")
     args = parser.parse_args()
     if args.n < 1 or args.rooms < 1 or not 1 <= args.groups <= 5 or args.edits < 0:
