@@ -241,37 +241,77 @@ def _private_folder() -> str:
 
 
 class Running:
-    """The Voila process's end of a running store server."""
+    """The Voila process's end of a running store server. A server that ends by itself (it
+    crashed, or was killed) is started again on the same socket, so the pages' next calls
+    find it (``restarts`` counts them)."""
+
+    #: Seconds between restarts of a server that keeps ending.
+    RESTART_DELAY = 1.0
 
     def __init__(self, python: str, env: dict[str, str]):
+        self.python, self.env = python, env
         self.folder = _private_folder()
         self.path = os.path.join(self.folder, "store.sock")
+        self.restarts = 0
+        self._closing = threading.Event()
+        try:
+            self._spawn()
+        except StoreError:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
+        threading.Thread(target=self._watch, name="actionlab-store-watch", daemon=True).start()
+
+    def _spawn(self) -> None:
+        if os.path.exists(self.path):
+            os.unlink(self.path)  # left by a server that was killed
         ours, theirs = socket.socketpair()
         try:
-            self.proc = subprocess.Popen(
-                [python, "-m", "actionlab.storeserver", self.path, str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                [self.python, "-m", "actionlab.storeserver", self.path, str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), env=self.env, stdin=subprocess.DEVNULL)
         finally:
             theirs.close()
-        self._control = ours
         ours.settimeout(READY_TIMEOUT)
         try:
             line = ours.makefile("rb").readline()
         except OSError as error:
-            self.close()
-            raise StoreError(f"the store server did not answer: {error}") from error
+            line, failure = b"", f"the store server did not answer: {error}"
+        else:
+            failure = "the store server ended at start"
         reply = json.loads(line or b"{}")
         if not reply.get("ready"):
-            self.close()
-            raise StoreError(reply.get("error") or "the store server ended at start")
+            ours.close()
+            _end(proc)
+            raise StoreError(reply.get("error") or failure)
+        self.proc, self._control = proc, ours
+
+    def _watch(self) -> None:
+        while not self._closing.is_set():
+            self.proc.wait()
+            if self._closing.wait(self.RESTART_DELAY):
+                return
+            log.warning("actionlab: the store server ended (%s); starting it again",
+                        self.proc.returncode)
+            self._control.close()
+            try:
+                self._spawn()
+                self.restarts += 1
+            except (OSError, StoreError) as error:
+                log.warning("actionlab: the store server could not start again: %s", error)
 
     def close(self) -> None:
+        self._closing.set()
         self._control.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        _end(self.proc)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _end(proc: subprocess.Popen) -> None:
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def wanted(env: dict[str, str] | None = None) -> bool:

@@ -268,3 +268,29 @@ def test_a_lost_database_connection_is_told_to_the_pages_and_mended(pg_room):
         again.close()
     finally:
         remote.close()
+
+
+def test_a_store_server_that_dies_is_started_again_and_pages_carry_on(db_url, room):
+    """Killed outright (as by the out-of-memory killer), the server is started again on the
+    same socket; a page's call while it is away fails with a store error (the page says so),
+    and its next calls work without the page doing anything."""
+    wb, ws, group, joined, server = room
+    remote = _remote(db_url, server)
+    try:
+        remote.canvas.add_card(Author(joined.member), ws, group.id, "restructure", "symptoms",
+                               "Before")
+        first = server.proc
+        first.kill()
+        first.wait(10)
+        done = threading.Event()
+        for _ in range(600):  # until the server is back: a restart takes about a second
+            try:
+                remote.canvas.add_card(Author(joined.member), ws, group.id, "restructure",
+                                       "symptoms", "After")
+                break
+            except StoreError:
+                done.wait(0.05)
+        assert server.restarts == 1 and server.proc is not first
+        assert [c.text for c in wb.store.find_cards(ws.id)] == ["Before", "After"]
+    finally:
+        remote.close()
