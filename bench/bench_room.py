@@ -322,11 +322,12 @@ class ActionlabRoom(Room):
     label = "actionlab"
     selectors = ACTIONLAB
 
-    def __init__(self, root: Path, db_url: str, preheat: int):
+    def __init__(self, root: Path, db_url: str, preheat: int, env: dict[str, str] | None = None):
         self.server = VoilaServer(root, db_url, key=KEY, extra_env={
             "ACTIONLAB_PREHEAT": str(preheat),
             "ACTIONLAB_POLL_INTERVAL": "",  # empty: the product's default, not the tests' 0.25 s
             "TMPDIR": str(root / "tmp"),  # Voila keeps its connection files there
+            **(env or {}),
         })
         (root / "tmp").mkdir(parents=True, exist_ok=True)
         self.code = ""
@@ -784,7 +785,9 @@ def run(args) -> int:
               f"{args.edits} edits, preheat {args.preheat}, store {'--db' if args.db else 'SQLite'}",
               flush=True)
         ours = Result()
-        rooms: list[tuple[Room, Result]] = [(ActionlabRoom(root / "actionlab", db, args.preheat), ours)]
+        env = dict(item.split("=", 1) for item in args.env)
+        rooms: list[tuple[Room, Result]] = [(ActionlabRoom(root / "actionlab", db, args.preheat, env),
+                                             ours)]
         baseline = None if args.no_baseline else Result()
         if baseline is not None:
             rooms.append((PlainVoilaRoom(root / "baseline"), baseline))
@@ -818,6 +821,10 @@ def main() -> int:
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip plain Voila (development only: the baselines are null)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (servers' logs)")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="set this in actionlab's server environment, e.g. "
+                             "ACTIONLAB_STORE_SERVER=0 (kernels open the store themselves) to "
+                             "compare; repeatable")
     parser.add_argument("--create", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.create:
