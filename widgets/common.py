@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 from datetime import datetime, timezone
 
 import ipywidgets as w
@@ -10,6 +11,8 @@ from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from actionlab.errors import ActionlabError, Busy, InvalidInput
+
+log = logging.getLogger("actionlab.widgets")
 
 
 def esc(text: object) -> str:
@@ -136,8 +139,8 @@ class MessageLine:
             text = self._("Many people are saving at once. Nothing was lost: try again in a moment.")
         elif isinstance(exc, ActionlabError):
             text = self._("Something went wrong: {detail}", detail=str(exc))
-        else:
-            text = self._("Something went wrong: {detail}", detail=repr(exc))
+        else:  # a fault of the workbook's own: the person is told plainly, the log has the rest
+            text = self._("This did not work, and it is not your doing. What you typed is still here: try again, and tell the facilitator if it happens again.")  # noqa: E501
         self.widget.value = f'<div class="wb-error" role="alert">{esc(text)}</div>'
 
     def notice(self, text: str) -> None:
@@ -148,10 +151,16 @@ class MessageLine:
 
 
 def guarded(message: MessageLine, action, *args, **kwargs):
-    """Run ``action``; a rule broken or a store error shows in ``message`` and returns None."""
+    """Run ``action``; a rule broken or a store error shows in ``message`` and returns None.
+    Any other exception is a fault of the workbook: its traceback goes to the server's log
+    and ``message`` says so plainly, rather than the button seeming to do nothing."""
     try:
         result = action(*args, **kwargs)
     except ActionlabError as exc:
+        message.error(exc)
+        return None
+    except Exception as exc:
+        log.exception("an action failed: %s", getattr(action, "__qualname__", action))
         message.error(exc)
         return None
     message.clear()

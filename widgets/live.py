@@ -20,7 +20,7 @@ from actionlab.errors import StoreError
 from actionlab.services import ChangeFeed
 from actionlab.services.live import ChangeBatch
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("actionlab.widgets.live")  # under "actionlab": see pages.log_to_server
 
 
 class LiveLoop:

@@ -5,7 +5,9 @@ The notebooks only call these functions, so they stay thin.
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from urllib.parse import parse_qs
 
 from IPython.display import display
@@ -82,9 +84,21 @@ def projector_page(query: str | None = None, show: bool = True):
     return _show(view, show)
 
 
+def log_to_server() -> None:
+    """The workbook's log of this page goes to the kernel's own standard error, which is the
+    server's log: ipykernel sends ``sys.stderr`` to the page, where no one would see it."""
+    logger = logging.getLogger("actionlab")
+    if not any(getattr(h, "actionlab_page", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.__stderr__)
+        handler.setFormatter(logging.Formatter("[actionlab page %(process)d] %(levelname)s %(message)s"))
+        handler.actionlab_page = True
+        logger.addHandler(handler)
+
+
 def _show(view, show: bool):
     widget = getattr(view, "widget", view)
     if show:
+        log_to_server()
         display(widget)
         start = getattr(view, "start", None)
         if start:

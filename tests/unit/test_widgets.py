@@ -118,3 +118,40 @@ def test_boards_of_a_page_share_one_member_lookup_per_batch(wb):
     assert len(calls) == 2  # reloaded once for the batch, not once per board
     byline = column(boards[0], "symptoms").views
     assert "Newcomer" in next(iter(byline.values())).meta.value
+
+
+def test_a_fault_in_an_action_tells_the_person_keeps_the_text_and_logs_the_traceback(wb, monkeypatch, caplog):
+    ws = wb.workshops.create("Fault", "zh", 1)
+    group = wb.workshops.groups(ws)[0]
+    me = Author(wb.workshops.join(ws.code, group.id, "Me").member)
+    board = CanvasBoard(wb, ws, group, wb.canvas.definition("restructure"), me, translator("zh"))
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("a bug, not the person's doing")
+
+    monkeypatch.setattr(wb.canvas, "add_card", broken)
+    col = column(board, "symptoms")
+    col.add_text.value = "我的想法"
+    col.add_button.click()  # the button's handler, as the browser's click runs it
+    assert "请再试一次" in board.message.widget.value and 'role="alert"' in board.message.widget.value
+    assert "KeyError" not in board.message.widget.value
+    assert col.add_text.value == "我的想法"
+    assert any(r.exc_info and r.exc_info[0] is KeyError for r in caplog.records)
+
+
+def test_a_page_logs_to_the_kernels_own_stderr_once(capfd):
+    import logging
+
+    from widgets.pages import log_to_server
+
+    logger = logging.getLogger("actionlab")
+    before = list(logger.handlers)
+    try:
+        log_to_server()
+        log_to_server()
+        added = [h for h in logger.handlers if h not in before]
+        assert len(added) == 1 and added[0].stream is sys.__stderr__
+        logging.getLogger("actionlab.widgets").error("a fault for the server's log")
+        assert capfd.readouterr().err.count("a fault for the server's log") == 1
+    finally:
+        logger.handlers[:] = before
