@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 LINT_PATHS := actionlab widgets tests bench
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install run system-deps test check lint format clean distclean bench bench-room bench-rooms
+.PHONY: help venv install run system-deps frontend frontend-deps test check lint format clean distclean bench bench-room bench-rooms
 
 help: ## List the targets
 	@echo "Usage: make <target> [PY=python3] [VENV=.venv] [ARGS=...]"
@@ -34,7 +34,7 @@ run: install ## Demo workshop on the embedded SQLite store (once), then serve; e
 	$(VENV)/bin/actionlab demo --if-missing
 	$(VENV)/bin/actionlab serve $(ARGS)
 
-system-deps: ## Install missing Debian packages the tests need (chromium, CJK fonts, PostgreSQL, poppler, nginx)
+system-deps: ## Install missing Debian packages the tests need (chromium, CJK fonts, PostgreSQL, poppler, nginx, Node.js)
 	@set -e; \
 	pkgs=""; \
 	command -v chromium >/dev/null 2>&1 || pkgs="$$pkgs chromium"; \
@@ -42,6 +42,7 @@ system-deps: ## Install missing Debian packages the tests need (chromium, CJK fo
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs="$$pkgs postgresql"; \
 	dpkg -s poppler-utils >/dev/null 2>&1 || command -v pdftotext >/dev/null 2>&1 || pkgs="$$pkgs poppler-utils"; \
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || pkgs="$$pkgs nginx"; \
+	command -v npm >/dev/null 2>&1 || pkgs="$$pkgs nodejs npm"; \
 	if [ -z "$$pkgs" ]; then echo "system-deps: all present"; exit 0; fi; \
 	if ! command -v apt-get >/dev/null 2>&1; then \
 		echo "system-deps: apt-get not available; install these yourself:$$pkgs (tests that need them will be skipped)"; \
@@ -56,7 +57,21 @@ system-deps: ## Install missing Debian packages the tests need (chromium, CJK fo
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update; \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$pkgs
 
-test: system-deps install ## All tests: unit, integration (CLI, exporters, PostgreSQL) and ui (Voila + browser)
+# The pages' front end is built from templates/frontend/ into the template's static folder and
+# committed, so serving needs no Node.js; the tests rebuild it to check it matches its source.
+FRONTEND := templates/frontend
+FRONTEND_STAMP := $(FRONTEND)/node_modules/.installed
+
+$(FRONTEND_STAMP): $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund
+	@touch $(FRONTEND_STAMP)
+
+frontend-deps: $(FRONTEND_STAMP) ## Install the front end's build tools (npm ci in templates/frontend)
+
+frontend: $(FRONTEND_STAMP) ## Build the pages' front end (templates/frontend -> the template's static/frontend.js)
+	cd $(FRONTEND) && npm run build
+
+test: system-deps install frontend-deps ## All tests: unit, integration (CLI, exporters, PostgreSQL) and ui (Voila + browser)
 	$(PYTHON) -m pytest tests
 
 check: install ## Lint and unit tests (under a minute)

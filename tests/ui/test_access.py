@@ -40,11 +40,11 @@ FACILITATOR_CONTROLS = (
 )
 
 #: Every widget model the page's kernel has sent to the browser, shown or not: id, model
-#: name, CSS classes and children. Voila's front end is ``window.jupyterapp`` (a
-#: JupyterFrontEnd) with the ipywidgets manager of the page's kernel.
+#: name, CSS classes and children. The page's front end (templates/frontend/) is
+#: ``window.actionlabFrontend``, with the ipywidgets manager of the page's kernel.
 MODELS = """async () => {
-    const app = window.jupyterapp;
-    const manager = app.widgetManager || await app.widgetManagerPromise.promise;
+    await window.actionlabFrontend.ready;
+    const manager = window.actionlabFrontend.manager;
     const state = (await manager.get_state()).state;
     return Object.entries(state).map(([id, m]) => ({
         id, name: m.model_name, classes: m.state._dom_classes || [],
@@ -56,7 +56,7 @@ MODELS = """async () => {
 #: clicked), then waits for the kernel's answer to a kernel_info request: the kernel handles
 #: its shell messages in order, so the forged ones have been handled when it answers.
 FORGE = """async (steps) => {
-    const manager = window.jupyterapp.widgetManager;
+    const manager = window.actionlabFrontend.manager;
     for (const [id, kind, value] of steps) {
         const model = await manager.get_model(id);
         if (kind === "set") { model.set("value", value); model.save_changes(); }
@@ -67,7 +67,7 @@ FORGE = """async (steps) => {
 
 #: Asks the page's own kernel connection to run code, as Jupyter's front end would.
 EXECUTE_FROM_PAGE = """async (code) => {
-    const kernel = window.jupyterapp.widgetManager.kernel;
+    const kernel = window.actionlabFrontend.kernel;
     kernel.requestExecute({code, silent: false, store_history: false});
     const info = await kernel.requestKernelInfo();
     return info.content.status;

@@ -81,7 +81,7 @@ def test_people_get_preheated_kernels_and_their_own_pages(pages, room):
     # scripts go out compressed to a browser that asks (forty phones share the room's Wi-Fi)
     script = laptop.evaluate(
         "performance.getEntriesByType('resource').map(e => e.name)"
-        ".find(n => n.includes('/voila/static/') && n.endsWith('.js'))")
+        ".find(n => n.includes('/static/frontend.js'))")
     plain = urllib.request.urlopen(script, timeout=60).read()
     asked = urllib.request.Request(script, headers={"Accept-Encoding": "gzip"})
     with urllib.request.urlopen(asked, timeout=60) as reply:
