@@ -30,7 +30,10 @@ What is measured, for each server:
     cost the server and the browser, ``alone_server_cpu_s`` and ``alone_browser_cpu_s``; from
     them ``join_burst_cpu_floor_s`` = N × their sum / the machine's cores, the least time the
     burst's work can take here however it is spread: above ``--spread`` the pages must queue
-    for the cores). Then N Chromium pages (one browser, a context
+    for the cores). Before it, the browser's fixed cost: a new context showing a page of one
+    text box and a button, served by nobody (``blank_page_browser_cpu_s``, and
+    ``join_burst_blank_floor_s`` = N × it / the cores: what N devices cost this machine's
+    cores before any server or page script does anything). Then N Chromium pages (one browser, a context
     each: a device each, 420 × 900) open the join link ``participant.ipynb?code=CODE``,
     started uniformly over ``--spread`` seconds. On each page a script installed before the
     page loads (``add_init_script``: a MutationObserver and a 50 ms timer) notes on the page's
@@ -190,6 +193,8 @@ PAGE_SCRIPT = """
   }, true);
 })();
 """
+#: What a device costs the browser before any server or script: a text box and a button.
+BLANK_PAGE = "<!doctype html><title>blank</title><input aria-label=name><button>Join</button>"
 KERNEL_ID_JS = "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
 #: Where the time to the form went (ms since the navigation started): the server's first byte,
 #: the end of the HTML (Voila streams it while the notebook runs), DOMContentLoaded, load; the
@@ -495,6 +500,7 @@ class Result:
     burst_cpu: tuple[float, float] = (0.0, 0.0)  # CPU seconds of the server, of the browser
     alone: Joined | None = None  # one person joining an idle server, before the burst
     alone_cpu: tuple[float, float] = (0.0, 0.0)  # what that one join cost: server, browser
+    blank_cpu: float | None = None  # the browser's CPU for a new context with a trivial page
     error: str | None = None
 
     @property
@@ -602,6 +608,16 @@ async def measure_room(browser, room: Room, args, rng: random.Random, result: Re
         return tuple(sum(t - then.get(pid, 0.0) for pid, t in now.items())
                      for then, now in zip(before, after, strict=True))
 
+    # The browser's own cost of one more device: a new context, a page of a text box and a
+    # button (no server, no script), typed into; measured with the context still open.
+    before = cpu()
+    blank = await browser.new_context(viewport=PHONE)
+    page = await blank.new_page()
+    await page.set_content(BLANK_PAGE)
+    await page.locator("input").fill("ready")
+    await page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    result.blank_cpu = spent(before, cpu())[1]
+    await blank.close()
     # One person first, on the idle server: what a single join costs each side, the floor of
     # any burst on these cores (the page is closed again and not counted among the N).
     before = cpu()
@@ -613,7 +629,8 @@ async def measure_room(browser, room: Room, args, rng: random.Random, result: Re
         raise RuntimeError(f"one page alone did not join: {alone.error}")
     print(f"  one page alone: join {alone.form_s + alone.canvas_s:.2f} s (form {alone.form_s:.2f} s, "
           f"Join -> canvas {alone.canvas_s:.2f} s); CPU: server {result.alone_cpu[0]:.2f} s, "
-          f"browser {result.alone_cpu[1]:.2f} s", flush=True)
+          f"browser {result.alone_cpu[1]:.2f} s (a trivial page in a new context: "
+          f"{result.blank_cpu:.2f} s)", flush=True)
     print(f"  projector open; {args.n} pages join over {args.spread:g} s …", flush=True)
     step = args.spread / args.n
     tasks = [join_one(browser, room, i, i * step, args.page_timeout) for i in range(args.n)]
@@ -717,6 +734,11 @@ def figures(result: Result) -> dict[str, tuple[float | None, str]]:
             cores = os.cpu_count() or 1
             out["join_burst_cpu_floor_s"] = (
                 round(len(result.joined) * (server + browser) / cores, 1), "s")
+    if result.blank_cpu is not None:
+        out["blank_page_browser_cpu_s"] = (round(result.blank_cpu, 2), "s")
+        if result.joined:
+            out["join_burst_blank_floor_s"] = (
+                round(len(result.joined) * result.blank_cpu / (os.cpu_count() or 1), 1), "s")
     for p in (50, 95):
         value = percentile(result.propagation_ms, p)
         out[f"propagation_p{p}_ms"] = (None if value is None else round(value, 1), "ms")

@@ -25,6 +25,7 @@ METRICS = {
     "join_burst_server_cpu_s": ("s", None), "join_burst_browser_cpu_s": ("s", None),
     "alone_join_tti_s": ("s", None), "alone_server_cpu_s": ("s", None),
     "alone_browser_cpu_s": ("s", None), "join_burst_cpu_floor_s": ("s", None),
+    "blank_page_browser_cpu_s": ("s", None), "join_burst_blank_floor_s": ("s", None),
     "join_tti_p50_s": ("s", 1.0), "join_tti_p95_s": ("s", 2.0),
     "propagation_p50_ms": ("ms", None), "propagation_p95_ms": ("ms", 300.0),
     "participant_kernel_rss_mb": ("MB", 60.0), "participant_kernel_rss_max_mb": ("MB", 60.0),
@@ -49,5 +50,7 @@ def test_tiny_room_benchmark_reports_every_metric(tmp_path):
     assert rows["pool_ready_s"]["baseline"] is None  # plain Voila has no pool
     # actionlab's participants reach the store through its store server; plain Voila has none
     assert rows["store_server_rss_mb"]["value"] > 0 and rows["store_server_rss_mb"]["baseline"] is None
+    # a page of the workbook costs the browser more than a trivial page in a new context
+    assert rows["alone_browser_cpu_s"]["value"] > rows["blank_page_browser_cpu_s"]["value"]
     assert "ratio" in stdout  # the readable table
     assert not list(tmp_path.glob("actionlab-bench-room-*")), "the benchmark left its folder behind"
