@@ -156,11 +156,9 @@ def guarded(message: MessageLine, action, *args, **kwargs):
     and ``message`` says so plainly, rather than the button seeming to do nothing."""
     try:
         result = action(*args, **kwargs)
-    except ActionlabError as exc:
-        message.error(exc)
-        return None
     except Exception as exc:
-        log.exception("an action failed: %s", getattr(action, "__qualname__", action))
+        if not isinstance(exc, ActionlabError):
+            log.exception("an action failed: %s", getattr(action, "__qualname__", action))
         message.error(exc)
         return None
     message.clear()
