@@ -21,6 +21,9 @@ await build({
   legalComments: "eof",
   // the widgets' CSS names fonts and images the pages never use (no icons): left out
   loader: { ".woff": "empty", ".woff2": "empty", ".ttf": "empty", ".eot": "empty", ".svg": "dataurl" },
+  // ipywidgets' sanitize-html (and its HTML and CSS parsers, a third of the script) is used
+  // for descriptions marked as HTML only, which the pages never have: text escaped instead
+  alias: { "sanitize-html": path.join(here, "src", "escape-html.mjs") },
   logLevel: "warning",
 });
 console.log(`built ${path.relative(process.cwd(), out) || "."}/frontend.js and frontend.css`);
