@@ -501,6 +501,7 @@ class Result:
     alone: Joined | None = None  # one person joining an idle server, before the burst
     alone_cpu: tuple[float, float] = (0.0, 0.0)  # what that one join cost: server, browser
     blank_cpu: float | None = None  # the browser's CPU for a new context with a trivial page
+    slow_phone: Joined | None = None  # one person alone, the page's CPU slowed as a phone's
     error: str | None = None
 
     @property
@@ -515,13 +516,17 @@ def page_script(sel: Selectors, mark: str | None = None) -> str:
 
 
 async def open_page(browser, url: str, script: str, viewport: dict, timeout_s: float,
-                    problems: list[str] | None = None):
+                    problems: list[str] | None = None, slowdown: float = 1.0):
     """A page in a context of its own; its console errors and uncaught exceptions go to
-    ``problems`` (told when the page does not make it)."""
+    ``problems`` (told when the page does not make it). ``slowdown`` > 1 runs the page's
+    main thread that many times slower (Chromium's CPU throttling, as a phone)."""
     context = await browser.new_context(viewport=viewport)
     context.set_default_timeout(timeout_s * 1000)
     await context.add_init_script(script=script)
     page = await context.new_page()
+    if slowdown > 1:
+        cdp = await context.new_cdp_session(page)
+        await cdp.send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
     if problems is not None:
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
@@ -529,9 +534,10 @@ async def open_page(browser, url: str, script: str, viewport: dict, timeout_s: f
     return page
 
 
-async def join_one(browser, room: Room, i: int, delay: float, timeout_s: float) -> Joined:
+async def join_one(browser, room: Room, i: int, delay: float, timeout_s: float,
+                   slowdown: float = 1.0) -> Joined:
     """One person: open the join link after ``delay`` s, wait for the form, join, wait for
-    the canvas."""
+    the canvas (on a CPU ``slowdown`` times slower)."""
     await asyncio.sleep(delay)
     sel = room.selectors
     out = Joined()
@@ -539,7 +545,7 @@ async def join_one(browser, room: Room, i: int, delay: float, timeout_s: float) 
     problems: list[str] = []
     try:
         out.page = page = await open_page(browser, room.join_url(), page_script(sel), PHONE, timeout_s,
-                                          problems)
+                                          problems, slowdown)
         ms = timeout_s * 1000
         step = "waiting for the join form"
         await page.wait_for_function("() => window.__bench.form !== null", polling=100, timeout=ms)
@@ -627,6 +633,17 @@ async def measure_room(browser, room: Room, args, rng: random.Random, result: Re
         await alone.page.context.close()
     if alone.error:
         raise RuntimeError(f"one page alone did not join: {alone.error}")
+    if args.phone_slowdown > 1:
+        # the same on a phone's slower CPU: what the page itself asks of a low-end device
+        slow = await join_one(browser, room, args.n + 1, 0, args.page_timeout, args.phone_slowdown)
+        if slow.page is not None:
+            await slow.page.context.close()
+        if slow.error:
+            raise RuntimeError(f"one page alone on a slower CPU did not join: {slow.error}")
+        result.slow_phone = slow
+        print(f"  one page alone, CPU {args.phone_slowdown:g} x slower: join "
+              f"{slow.form_s + slow.canvas_s:.2f} s (form {slow.form_s:.2f} s, Join -> canvas "
+              f"{slow.canvas_s:.2f} s)", flush=True)
     print(f"  one page alone: join {alone.form_s + alone.canvas_s:.2f} s (form {alone.form_s:.2f} s, "
           f"Join -> canvas {alone.canvas_s:.2f} s); CPU: server {result.alone_cpu[0]:.2f} s, "
           f"browser {result.alone_cpu[1]:.2f} s (a trivial page in a new context: "
@@ -734,6 +751,10 @@ def figures(result: Result) -> dict[str, tuple[float | None, str]]:
             cores = os.cpu_count() or 1
             out["join_burst_cpu_floor_s"] = (
                 round(len(result.joined) * (server + browser) / cores, 1), "s")
+    if result.slow_phone is not None:
+        slow = result.slow_phone
+        out["alone_slow_phone_join_tti_s"] = (round(slow.form_s + slow.canvas_s, 3), "s")
+        out["alone_slow_phone_form_tti_s"] = (round(slow.form_s, 3), "s")
     if result.blank_cpu is not None:
         out["blank_page_browser_cpu_s"] = (round(result.blank_cpu, 2), "s")
         if result.joined:
@@ -839,6 +860,9 @@ def main() -> int:
                         help="seconds a page may take for each step (default 180)")
     parser.add_argument("--pool-timeout", type=float,
                         help="seconds to wait for the kernel pool before the burst (default 120 + 5 per kernel)")
+    parser.add_argument("--phone-slowdown", type=float, default=4.0, metavar="X",
+                        help="one more page joins alone with its CPU X times slower, as on a "
+                             "low-end phone (Chromium's CPU throttling; default 4, 1 to skip)")
     parser.add_argument("--seed", type=int, default=8, help="seed of the pauses between edits")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip plain Voila (development only: the baselines are null)")

@@ -26,6 +26,7 @@ METRICS = {
     "alone_join_tti_s": ("s", None), "alone_server_cpu_s": ("s", None),
     "alone_browser_cpu_s": ("s", None), "join_burst_cpu_floor_s": ("s", None),
     "blank_page_browser_cpu_s": ("s", None), "join_burst_blank_floor_s": ("s", None),
+    "alone_slow_phone_join_tti_s": ("s", None), "alone_slow_phone_form_tti_s": ("s", None),
     "join_tti_p50_s": ("s", 1.0), "join_tti_p95_s": ("s", 2.0),
     "propagation_p50_ms": ("ms", None), "propagation_p95_ms": ("ms", 300.0),
     "participant_kernel_rss_mb": ("MB", 60.0), "participant_kernel_rss_max_mb": ("MB", 60.0),
@@ -52,5 +53,8 @@ def test_tiny_room_benchmark_reports_every_metric(tmp_path):
     assert rows["store_server_rss_mb"]["value"] > 0 and rows["store_server_rss_mb"]["baseline"] is None
     # a page of the workbook costs the browser more than a trivial page in a new context
     assert rows["alone_browser_cpu_s"]["value"] > rows["blank_page_browser_cpu_s"]["value"]
+    # a page on a CPU four times slower (the default --phone-slowdown) joins later, on both
+    for side in ("value", "baseline"):
+        assert rows["alone_slow_phone_join_tti_s"][side] > rows["alone_join_tti_s"][side]
     assert "ratio" in stdout  # the readable table
     assert not list(tmp_path.glob("actionlab-bench-room-*")), "the benchmark left its folder behind"
