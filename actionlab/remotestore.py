@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import errors, storewire
-from .db.signal import ChangeSignal, signal_from_spec
+from .db.signal import ChangeSignal, ConnectionSignal, signal_from_spec
 from .errors import RoomChanged, StoreError
 from .storeserver import callable_name
 from .storetypes import RoomEdit
@@ -38,7 +38,7 @@ CONNECT_WAIT = 10.0
 ROOM_TRIES = 50
 
 
-class RelaySignal(ChangeSignal):
+class RelaySignal(ConnectionSignal):
     """PostgreSQL behind a store server: a connection of the page's own to the server, which
     sends a byte down it when a change of the page's workshop (and group) commits
     (:class:`actionlab.storeserver.Relay`). Closed by the server when it lost the database:
@@ -65,11 +65,11 @@ class RelaySignal(ChangeSignal):
             sock.close()
             raise _error(*answer["error"])
         sock.setblocking(False)
-        self._sock = sock
+        self._conn = sock
         self.broken = False
 
-    def fileno(self) -> int | None:
-        return None if self.broken else self._sock.fileno()
+    def _socket(self) -> int:
+        return self._conn.fileno()
 
     def changed(self) -> bool:
         if self.broken:
@@ -77,23 +77,14 @@ class RelaySignal(ChangeSignal):
         hit, self._early = bool(self._early), b""
         while True:
             try:
-                data = self._sock.recv(4096)
+                data = self._conn.recv(4096)
             except BlockingIOError:
                 return hit
             except OSError:
                 data = b""
             if not data:  # the server closed it: lost the database, or ended
-                log.warning("change relay lost; asking the store at every interval")
-                self.close()
-                return True
+                return self.lost("the store server closed the relay")
             hit = True
-
-    def close(self) -> None:
-        self.broken = True
-        try:
-            self._sock.close()
-        except OSError:
-            pass
 
 
 def _error(name: str, message: str) -> Exception:

@@ -633,6 +633,10 @@ async def measure_room(browser, room: Room, args, rng: random.Random, result: Re
         await alone.page.context.close()
     if alone.error:
         raise RuntimeError(f"one page alone did not join: {alone.error}")
+    print(f"  one page alone: join {alone.form_s + alone.canvas_s:.2f} s (form {alone.form_s:.2f} s, "
+          f"Join -> canvas {alone.canvas_s:.2f} s); CPU: server {result.alone_cpu[0]:.2f} s, "
+          f"browser {result.alone_cpu[1]:.2f} s (a trivial page in a new context: "
+          f"{result.blank_cpu:.2f} s)", flush=True)
     if args.phone_slowdown > 1:
         # the same on a phone's slower CPU: what the page itself asks of a low-end device
         slow = await join_one(browser, room, args.n + 1, 0, args.page_timeout, args.phone_slowdown)
@@ -644,10 +648,6 @@ async def measure_room(browser, room: Room, args, rng: random.Random, result: Re
         print(f"  one page alone, CPU {args.phone_slowdown:g} x slower: join "
               f"{slow.form_s + slow.canvas_s:.2f} s (form {slow.form_s:.2f} s, Join -> canvas "
               f"{slow.canvas_s:.2f} s)", flush=True)
-    print(f"  one page alone: join {alone.form_s + alone.canvas_s:.2f} s (form {alone.form_s:.2f} s, "
-          f"Join -> canvas {alone.canvas_s:.2f} s); CPU: server {result.alone_cpu[0]:.2f} s, "
-          f"browser {result.alone_cpu[1]:.2f} s (a trivial page in a new context: "
-          f"{result.blank_cpu:.2f} s)", flush=True)
     print(f"  projector open; {args.n} pages join over {args.spread:g} s …", flush=True)
     step = args.spread / args.n
     tasks = [join_one(browser, room, i, i * step, args.page_timeout) for i in range(args.n)]

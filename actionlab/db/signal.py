@@ -56,6 +56,32 @@ class ChangeSignal:
         pass
 
 
+class ConnectionSignal(ChangeSignal):
+    """Base of a signal heard on a connection of its own (``self._conn``, with ``close()``):
+    broken once that connection is closed or lost, and then the page asks the store at every
+    interval."""
+
+    def _socket(self) -> int:
+        """The connection's socket."""
+        raise NotImplementedError
+
+    def fileno(self) -> int | None:
+        return None if self.broken else self._socket()
+
+    def lost(self, why: object) -> bool:
+        """The connection is gone: said in the log, closed; True (ask the store once now)."""
+        log.warning("change signal lost (%s); asking the store at every interval", why)
+        self.close()
+        return True
+
+    def close(self) -> None:
+        self.broken = True
+        try:
+            self._conn.close()
+        except Exception:  # closing what is already gone
+            pass
+
+
 class FileStatSignal(ChangeSignal):
     """SQLite in WAL mode: the database file or its ``-wal`` file has a new size or time."""
 
@@ -103,7 +129,7 @@ def heard(payload: str, workshop_id: int | None, group_id: int | None) -> bool:
     return group_id is None or group == "" or group == str(group_id)
 
 
-class PgNotifySignal(ChangeSignal):
+class PgNotifySignal(ConnectionSignal):
     """PostgreSQL: a connection of its own listening on :data:`CHANNEL` for one workshop (and,
     for a participant's page, one group)."""
 
@@ -116,8 +142,8 @@ class PgNotifySignal(ChangeSignal):
         self._conn.execute(f"LISTEN {CHANNEL}")
         self.broken = False
 
-    def fileno(self) -> int | None:
-        return None if self.broken else self._conn.pgconn.socket
+    def _socket(self) -> int:
+        return self._conn.pgconn.socket
 
     def changed(self) -> bool:
         if self.broken:
@@ -130,17 +156,8 @@ class PgNotifySignal(ChangeSignal):
                 if heard(note.extra.decode(errors="replace"), self.workshop_id, self.group_id):
                     hit = True
         except Exception as exc:  # the server went away: the loop falls back to asking
-            log.warning("change signal lost (%s); asking the store at every interval", exc)
-            self.close()
-            return True
+            return self.lost(exc)
         return hit
-
-    def close(self) -> None:
-        self.broken = True
-        try:
-            self._conn.close()
-        except Exception:
-            pass
 
 
 def signal_spec(engine: Engine) -> dict:

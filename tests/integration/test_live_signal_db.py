@@ -8,6 +8,7 @@ import asyncio
 import time
 
 import pytest
+from sqlalchemy import text
 
 from actionlab.db.signal import FileStatSignal, PgNotifySignal
 from actionlab.services import Workbook
@@ -105,3 +106,30 @@ def test_a_participants_page_is_not_woken_by_another_groups_card(two_pages, db_u
     finally:
         member_page.close()
         projector.close()
+
+
+def test_a_listening_connection_the_server_ends_makes_the_page_ask_the_store(two_pages, db_url, caplog):
+    """PostgreSQL ends the page's listening connection (a restart, an administrator): the
+    signal says "changed" once so the page asks the store, is broken from then on (the loop
+    asks at every interval) and says so in the log."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite pages listen to no connection")
+    first, _second = two_pages
+    ws = first.workshops.create("Ended", "en", 1)
+    signal = first.store.change_signal(ws.id)
+    try:
+        assert isinstance(signal, PgNotifySignal) and signal.fileno() is not None
+        pid = signal._conn.info.backend_pid
+        with first.store.engine.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        deadline = time.monotonic() + 10
+        fired = False
+        while not fired and time.monotonic() < deadline:
+            fired = signal.changed()
+            if not fired:
+                time.sleep(0.05)
+        assert fired and signal.broken and signal.fileno() is None
+        assert not signal.changed()  # broken: the loop's interval does the asking now
+        assert "change signal lost" in caplog.text
+    finally:
+        signal.close()
