@@ -65,25 +65,19 @@ class BoardData:
 
 
 class CardView:
-    """One card on a board. Its widgets are made showing ``card`` as ``data`` has it, so they
-    reach the phone drawn, with no message after each to fill it in; :meth:`update` then
-    sends only what changes."""
-
-    def __init__(self, column: ColumnView, card: Card, data: BoardData):
+    def __init__(self, column: ColumnView, card: Card):
         self.column = column
         self.board = board = column.board
         _ = board._
         col = column.column
         self.card = card
         self._loading = False
-        self.text = html_box(self._text_html(card), "wb-card-text")
-        self.details = html_box(self._details(card, data), "wb-card-details")
-        self.meta = html_box(self._meta_html(card), "wb-card-meta")
+        self.text = html_box("", "wb-card-text")
+        self.details = html_box("", "wb-card-details")
+        self.meta = html_box("", "wb-card-meta")
         parts: list[w.Widget] = [self.text, self.details]
-        self.votes = (html_box(self._votes_html(card, data.tally) if data.tally is not None else "",
-                               "wb-card-votes") if col.vote else None)
-        self.scores = (html_box(self._scores_html(card, data), "wb-card-scores")
-                       if col.score or col.consensus else None)
+        self.votes = html_box("", "wb-card-votes") if col.vote else None
+        self.scores = html_box("", "wb-card-scores") if col.score or col.consensus else None
         if board.editable:
             if col.vote:
                 self.vote_up = button("+1", "wb-vote-add")
@@ -121,7 +115,7 @@ class CardView:
             self.conflict: EditClash | None = None  # built on the first clash only
             self.controls = vbox([self.actions])
             parts.append(self.controls)
-        self.widget = vbox(parts, "wb-card", *self._state_classes(card))
+        self.widget = vbox(parts, "wb-card")
         self.mode = "view"
 
     # -- the parts a person opens: built the first time (most cards are only read) ---------
@@ -202,36 +196,25 @@ class CardView:
                     "wb-score-row")
 
     # -- drawing -------------------------------------------------------------------------
-    def _text_html(self, card: Card) -> str:
-        return f'<div class="wb-card-body">{esc(card.text)}</div>'
-
-    def _meta_html(self, card: Card) -> str:
-        _ = self.board._
-        author = self.board.author_name(card.author_id)
+    def update(self, card: Card, data: BoardData) -> None:
+        self.card = card
+        board, col, _ = self.board, self.column.column, self.board._
+        self.text.value = f'<div class="wb-card-body">{esc(card.text)}</div>'
+        self.details.value = self._details(card, data)
+        author = board.author_name(card.author_id)
         edited = (
             " · " + _("edited {time}", time=local_time(card.updated_at))
             if card.updated_at and card.updated_at != card.created_at else ""
         )
-        return (f'<div class="wb-card-byline">{esc(author)} · '
-                f'{esc(local_time(card.created_at))}{esc(edited)}</div>')
-
-    def _state_classes(self, card: Card) -> tuple[str, ...]:
-        """The classes that follow the card's state: agreed by the group, fields missing."""
-        missing = self.board.workbook.canvas.missing_fields(card, self.column.column)
-        return tuple(cls for cls, on in (("wb-card-is-decided", card.decided),
-                                         ("wb-card-is-incomplete", bool(missing))) if on)
-
-    def update(self, card: Card, data: BoardData) -> None:
-        self.card = card
-        board, col, _ = self.board, self.column.column, self.board._
-        self.text.value = self._text_html(card)
-        self.details.value = self._details(card, data)
-        self.meta.value = self._meta_html(card)
-        state = self._state_classes(card)
-        kept = tuple(c for c in self.widget._dom_classes
-                     if c not in ("wb-card-is-decided", "wb-card-is-incomplete"))
-        if set(self.widget._dom_classes) != set(kept + state):
-            self.widget._dom_classes = kept + state
+        self.meta.value = (f'<div class="wb-card-byline">{esc(author)} · '
+                           f'{esc(local_time(card.created_at))}{esc(edited)}</div>')
+        classes = set(self.widget._dom_classes)
+        for cls, on in (("wb-card-is-decided", card.decided),
+                        ("wb-card-is-incomplete", bool(board.workbook.canvas.missing_fields(card, col)))):
+            if on and cls not in classes:
+                self.widget.add_class(cls)
+            elif not on and cls in classes:
+                self.widget.remove_class(cls)
         if self.votes is not None and data.tally is not None:
             self.votes.value = self._votes_html(card, data.tally)
         if self.scores is not None:
@@ -503,7 +486,7 @@ class ColumnView:
             seen.add(card.id)
             view = self.views.get(card.id)
             if view is None:
-                view = self.views[card.id] = CardView(self, card, data)
+                view = self.views[card.id] = CardView(self, card)
             view.update(card, data)
         gone = [self.views.pop(card_id) for card_id in set(self.views) - seen]
         for view in gone:

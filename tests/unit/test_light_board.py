@@ -184,26 +184,3 @@ def test_every_widget_reaches_the_phone_with_its_classes(wb, monkeypatch):
     # a change of what a widget shows still reaches the phone
     set_shown(page.widget, False)
     assert updates == [f"VBox {page.widget._dom_classes}"]
-
-
-def test_a_new_card_reaches_the_phone_drawn(board, monkeypatch):
-    """A card's text, details and byline are in the messages that make its widgets, not in
-    one more message each to fill them in (two a card before); a card that changes later
-    sends what changed."""
-    wb, ws, group, me, b = board
-    updates: list[tuple[str, tuple]] = []
-    send = w.Widget._send
-
-    def spy(self, msg, buffers=None):
-        updates.extend((cls, tuple(msg.get("state", {}))) for cls in self._dom_classes)
-        return send(self, msg, buffers)
-
-    monkeypatch.setattr(w.Widget, "_send", spy)
-    add(wb, ws, group, me, b, 3)
-    card_parts = ("wb-card", "wb-card-text", "wb-card-details", "wb-card-meta")
-    assert [u for u in updates if u[0] in card_parts] == []
-    view = next(iter(column(b, "causes").views.values()))
-    assert "card 0" in view.text.value and "Ann" in view.meta.value
-    wb.canvas.edit_card(me, view.card.id, "card 0, better")
-    b.refresh()
-    assert ("wb-card-text", ("value",)) in updates and "better" in view.text.value
