@@ -40,7 +40,7 @@ from .common import (
     local_time,
     set_shown,
     vbox,
-    wb_classes,
+    wb,
 )
 from .roomwatch import RoomWatch
 
@@ -124,8 +124,9 @@ class CardView:
     # into being only when someone first asks for them.
     @cached_property
     def form(self) -> CardForm:
-        return CardForm(self.column.column, self.board.lang, self.board._,
-                        text_classes=("wb-card-editor",))
+        form = CardForm(self.column.column, self.board.lang, self.board._)
+        form.text.add_class("wb-card-editor")
+        return form
 
     @cached_property
     def save(self) -> w.Button:
@@ -158,9 +159,8 @@ class CardView:
 
     @cached_property
     def why_text(self) -> w.Textarea:
-        return w.Textarea(placeholder=self.board._("Why does this happen?"),
-                          **fixed_look("text", width="100%", height="3.5em"),
-                          **wb_classes("wb-why-text"))
+        return wb(w.Textarea(placeholder=self.board._("Why does this happen?"),
+                             **fixed_look("text", width="100%", height="3.5em")), "wb-why-text")
 
     @cached_property
     def why_buttons(self) -> w.HBox:
@@ -187,9 +187,9 @@ class CardView:
                 close_tree(part)
 
     def _picker(self, criterion: str, label: str, low: int, high: int) -> w.Widget:
-        picker = w.Dropdown(options=[("–", None)] + [(str(v), v) for v in range(low, high + 1)],
-                            index=0, **fixed_look("description", width="5em"),
-                            **wb_classes("wb-score-input", f"wb-score-{criterion}"))
+        picker = wb(w.Dropdown(options=[("–", None)] + [(str(v), v) for v in range(low, high + 1)],
+                               index=0, **fixed_look("description", width="5em")),
+                    "wb-score-input", f"wb-score-{criterion}")
         picker.observe(lambda ch, c=criterion: self._score(c, ch["new"]), names="value")
         self.pickers[criterion] = picker
         return hbox([html_box(f'<span class="wb-score-label">{esc(label)}</span>'), picker],
@@ -415,8 +415,8 @@ class EditClash:
         theirs = button(_("Use theirs"), "wb-conflict-use-theirs")
         mine.on_click(lambda _b: keep_mine())
         theirs.on_click(lambda _b: use_theirs())
-        self.choices = w.HBox([mine, theirs], layout=w.Layout(flex_flow="row wrap"),
-                              **wb_classes("wb-conflict-choices"))
+        self.choices = wb(w.HBox([mine, theirs], layout=w.Layout(flex_flow="row wrap")),
+                          "wb-conflict-choices")
 
     def show(self, exc: EditConflict, theirs: Card) -> None:
         _ = self._
@@ -454,9 +454,10 @@ class ColumnView:
         if board.editable:
             self.add_button = button(_("Add card"), "wb-add-button", style="primary")
             self.add_button.on_click(lambda _b: self._add())
-            self.form = CardForm(column, lang, _, placeholder=_("New card…"), then=(self.add_button,),
-                                 classes=("wb-add",), text_classes=("wb-add-text",))
+            self.form = CardForm(column, lang, _, placeholder=_("New card…"), then=(self.add_button,))
+            self.form.widget.add_class("wb-add")
             self.add_text = self.form.text
+            self.add_text.add_class("wb-add-text")
             parts.append(self.form.widget)
         self.widget = vbox(parts, "wb-column", f"wb-column-{column.key}")
 
@@ -579,8 +580,8 @@ class CanvasBoard:
                 "wb-canvas-header"))
         self.needs_voter = any(c.vote or c.score or c.consensus for c in canvas.columns)
         if self.editable and author.is_facilitator and self.needs_voter:
-            self.proxy = w.Dropdown(options=[("—", None)], index=0,
-                                    layout=w.Layout(width="auto"), **wb_classes("wb-proxy-select"))
+            self.proxy = wb(w.Dropdown(options=[("—", None)], index=0,
+                                       layout=w.Layout(width="auto")), "wb-proxy-select")
             self.proxy.observe(lambda _c: self.refresh(), names="value")
             top.append(hbox([
                 html_box(f'<span class="wb-label">{esc(_("Votes and scores for"))}</span>'),

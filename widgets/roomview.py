@@ -18,18 +18,7 @@ from actionlab.library import Library
 from actionlab.services import Workbook
 from actionlab.services.roomstate import HIDDEN, LOCKED, PRIVATE, Countdown, Queue, clock
 
-from .common import (
-    MessageLine,
-    box,
-    button,
-    esc,
-    guarded,
-    hbox,
-    html_box,
-    set_shown,
-    vbox,
-    wb_classes,
-)
+from .common import MessageLine, box, button, esc, guarded, hbox, html_box, set_shown, vbox, wb
 from .roomwatch import RoomWatch
 
 if TYPE_CHECKING:
@@ -58,7 +47,7 @@ class TimerDisplay:
         self.sound = sound
         self._shown = None
         self._was_up = True
-        self.widget = vbox([self.html, self.audio_box], "wb-timer-box", shown=False)  # until a timer runs
+        self.widget = vbox([self.html, self.audio_box], "wb-timer-box")
         self.tick()
 
     def tick(self, now=None) -> None:
@@ -74,9 +63,8 @@ class TimerDisplay:
             self.html.value = self._shown = value
         up = timer.active and timer.remaining(now) <= 0
         if up and not self._was_up and self.sound and state.sound:
-            self.audio_box.children = [w.Audio(value=chime(), format="wav", autoplay=True,
-                                               loop=False, controls=False,
-                                               **wb_classes("wb-timer-chime"))]
+            self.audio_box.children = [wb(w.Audio(value=chime(), format="wav", autoplay=True,
+                                                  loop=False, controls=False), "wb-timer-chime")]
         elif not up and self.audio_box.children:
             self.audio_box.children = []
         self._was_up = up
@@ -239,7 +227,7 @@ class ReadyPrompt:
         self.widget = vbox([
             html_box(f'<div class="wb-ready-question">{esc(_("Is your group ready to move on?"))}</div>'),
             hbox([self.ready, self.more]), self.answered, self.message.widget,
-        ], "wb-ready-prompt", shown=False)  # until the facilitator asks
+        ], "wb-ready-prompt")
         self._prompt = None
         self.refresh()
 
