@@ -58,7 +58,7 @@ class Pages:
         self.contexts.append(context)
         page = context.new_page()
         page.on("request", self._check_request)
-        page.goto(url)
+        page.goto(url, timeout=timeout_ms)  # a page whose notebook runs long still streams
         page.wait_for_selector(".wb-page", timeout=timeout_ms)
         return page
 
