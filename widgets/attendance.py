@@ -12,7 +12,7 @@ from actionlab.services.live import ChangeBatch
 from actionlab.services.meetings import STATUS_TITLES, STATUSES
 
 from .cardform import _set_options
-from .common import MessageLine, button, esc, guarded, html_box, local_time, wb
+from .common import MessageLine, button, esc, guarded, html_box, local_time, wb_classes
 from .roomwatch import RoomWatch
 
 PRESENCE_EVERY = 5.0  # seconds between presence checks on the console
@@ -24,14 +24,14 @@ class PersonRow:
         self.panel = panel
         self.member_id = member_id
         self.name = html_box("", "wb-person-name")
-        self.group = wb(w.Dropdown(options=panel.group_options, layout=w.Layout(width="14em")),
-                        "wb-move-group")
-        self.status = wb(w.Dropdown(options=[("—", "")] + [(_(STATUS_TITLES[s]), s) for s in STATUSES],
-                                    layout=w.Layout(width="8em")), "wb-attendance-status")
+        self.group = w.Dropdown(options=panel.group_options, layout=w.Layout(width="14em"),
+                                **wb_classes("wb-move-group"))
+        self.status = w.Dropdown(options=[("—", "")] + [(_(STATUS_TITLES[s]), s) for s in STATUSES],
+                                 layout=w.Layout(width="8em"), **wb_classes("wb-attendance-status"))
         self._guard = False
         self.group.observe(self._moved, names="value")
         self.status.observe(self._marked, names="value")
-        self.widget = wb(w.HBox([self.name, self.group, self.status]), "wb-person")
+        self.widget = w.HBox([self.name, self.group, self.status], **wb_classes("wb-person"))
 
     def show(self, member, status, connected: bool) -> None:
         _ = self.panel._
@@ -65,15 +65,16 @@ class PeoplePanel:
         self.message = MessageLine(_)
         ws = room.workshop
         self.group_options = [(_("no group"), 0)] + [(g.name, g.id) for g in workbook.workshops.groups(ws)]
-        self.meeting = wb(w.Dropdown(options=[], layout=w.Layout(width="20em")), "wb-meeting-select")
-        self.title = wb(w.Text(placeholder=_("Title of a new meeting"), layout=w.Layout(width="20em")),
-                        "wb-meeting-title")
+        self.meeting = w.Dropdown(options=[], layout=w.Layout(width="20em"),
+                                  **wb_classes("wb-meeting-select"))
+        self.title = w.Text(placeholder=_("Title of a new meeting"), layout=w.Layout(width="20em"),
+                            **wb_classes("wb-meeting-title"))
         types = workbook.meetings.types()
-        self.kind = wb(w.Dropdown(options=[(t.title(ws.lang), t.key) for t in types]
-                                  + [(_("Free agenda (all canvases)"), "workshop")],
-                                  value=types[0].key if types else "workshop",
-                                  layout=w.Layout(width="16em")), "wb-meeting-type")
-        self.date = wb(w.DatePicker(layout=w.Layout(width="11em")), "wb-meeting-date")
+        self.kind = w.Dropdown(options=[(t.title(ws.lang), t.key) for t in types]
+                               + [(_("Free agenda (all canvases)"), "workshop")],
+                               value=types[0].key if types else "workshop",
+                               layout=w.Layout(width="16em"), **wb_classes("wb-meeting-type"))
+        self.date = w.DatePicker(layout=w.Layout(width="11em"), **wb_classes("wb-meeting-date"))
         self.add = button(_("Add meeting"), "wb-meeting-add")
         self.add.on_click(lambda _b: self._add())
         self.start = button(_("Start this meeting"), "wb-meeting-start", style="primary")
@@ -84,8 +85,8 @@ class PeoplePanel:
         self.connected = button(_("Mark everyone connected as present"), "wb-attendance-connected")
         self.connected.on_click(lambda _b: self.act(workbook.meetings.mark_connected_present))
         self.rows: dict[int, PersonRow] = {}
-        self.table = wb(w.VBox([]), "wb-people")
-        self.widget = wb(w.VBox([
+        self.table = w.VBox([], **wb_classes("wb-people"))
+        self.widget = w.VBox([
             html_box(f'<h4>{esc(_("Meetings"))}</h4>'),
             w.HBox([self.meeting, self.start, self.end]),
             w.HBox([self.kind, self.title, self.date, self.add]),
@@ -94,7 +95,7 @@ class PeoplePanel:
             self.connected,
             self.message.widget,
             self.table,
-        ]), "wb-people-panel")
+        ], **wb_classes("wb-people-panel"))
         self._last_presence = 0.0
         self.refresh_meetings()
         self.refresh_people()

@@ -12,7 +12,7 @@ from actionlab.i18n import N_
 from actionlab.services import Workbook
 from actionlab.services.storebackup import BackupResult, StoreBackupService, human_size
 
-from .common import MessageLine, button, esc, guarded, html_box, local_time, wb
+from .common import MessageLine, button, esc, guarded, html_box, local_time, wb_classes
 
 
 def _when(iso: str | None) -> str:
@@ -40,12 +40,12 @@ class BackupInfo:
         self.folder = html_box(
             f'<span class="wb-hint">{esc(_("Backups go to {folder}.", folder=str(self.service.folder())))}</span>',
             "wb-backup-folder")
-        self.widget = wb(w.VBox([
+        self.widget = w.VBox([
             html_box(f'<h4>{esc(_("Store backup"))}</h4>'),
             w.HBox([self.last, self.now]),
             self.folder,
             self.message.widget,
-        ]), "wb-backup-info")
+        ], **wb_classes("wb-backup-info"))
         self._shown = None
         self.refresh()
 

@@ -40,7 +40,7 @@ from .common import (
     local_time,
     set_shown,
     vbox,
-    wb,
+    wb_classes,
 )
 from .roomwatch import RoomWatch
 
@@ -65,19 +65,25 @@ class BoardData:
 
 
 class CardView:
-    def __init__(self, column: ColumnView, card: Card):
+    """One card on a board. Its widgets are made showing ``card`` as ``data`` has it, so they
+    reach the phone drawn, with no message after each to fill it in; :meth:`update` then
+    sends only what changes."""
+
+    def __init__(self, column: ColumnView, card: Card, data: BoardData):
         self.column = column
         self.board = board = column.board
         _ = board._
         col = column.column
         self.card = card
         self._loading = False
-        self.text = html_box("", "wb-card-text")
-        self.details = html_box("", "wb-card-details")
-        self.meta = html_box("", "wb-card-meta")
+        self.text = html_box(self._text_html(card), "wb-card-text")
+        self.details = html_box(self._details(card, data), "wb-card-details")
+        self.meta = html_box(self._meta_html(card), "wb-card-meta")
         parts: list[w.Widget] = [self.text, self.details]
-        self.votes = html_box("", "wb-card-votes") if col.vote else None
-        self.scores = html_box("", "wb-card-scores") if col.score or col.consensus else None
+        self.votes = (html_box(self._votes_html(card, data.tally) if data.tally is not None else "",
+                               "wb-card-votes") if col.vote else None)
+        self.scores = (html_box(self._scores_html(card, data), "wb-card-scores")
+                       if col.score or col.consensus else None)
         if board.editable:
             if col.vote:
                 self.vote_up = button("+1", "wb-vote-add")
@@ -115,7 +121,7 @@ class CardView:
             self.conflict: EditClash | None = None  # built on the first clash only
             self.controls = vbox([self.actions])
             parts.append(self.controls)
-        self.widget = vbox(parts, "wb-card")
+        self.widget = vbox(parts, "wb-card", *self._state_classes(card))
         self.mode = "view"
 
     # -- the parts a person opens: built the first time (most cards are only read) ---------
@@ -124,9 +130,8 @@ class CardView:
     # into being only when someone first asks for them.
     @cached_property
     def form(self) -> CardForm:
-        form = CardForm(self.column.column, self.board.lang, self.board._)
-        form.text.add_class("wb-card-editor")
-        return form
+        return CardForm(self.column.column, self.board.lang, self.board._,
+                        text_classes=("wb-card-editor",))
 
     @cached_property
     def save(self) -> w.Button:
@@ -159,8 +164,9 @@ class CardView:
 
     @cached_property
     def why_text(self) -> w.Textarea:
-        return wb(w.Textarea(placeholder=self.board._("Why does this happen?"),
-                             **fixed_look("text", width="100%", height="3.5em")), "wb-why-text")
+        return w.Textarea(placeholder=self.board._("Why does this happen?"),
+                          **fixed_look("text", width="100%", height="3.5em"),
+                          **wb_classes("wb-why-text"))
 
     @cached_property
     def why_buttons(self) -> w.HBox:
@@ -187,34 +193,45 @@ class CardView:
                 close_tree(part)
 
     def _picker(self, criterion: str, label: str, low: int, high: int) -> w.Widget:
-        picker = wb(w.Dropdown(options=[("–", None)] + [(str(v), v) for v in range(low, high + 1)],
-                               index=0, **fixed_look("description", width="5em")),
-                    "wb-score-input", f"wb-score-{criterion}")
+        picker = w.Dropdown(options=[("–", None)] + [(str(v), v) for v in range(low, high + 1)],
+                            index=0, **fixed_look("description", width="5em"),
+                            **wb_classes("wb-score-input", f"wb-score-{criterion}"))
         picker.observe(lambda ch, c=criterion: self._score(c, ch["new"]), names="value")
         self.pickers[criterion] = picker
         return hbox([html_box(f'<span class="wb-score-label">{esc(label)}</span>'), picker],
                     "wb-score-row")
 
     # -- drawing -------------------------------------------------------------------------
-    def update(self, card: Card, data: BoardData) -> None:
-        self.card = card
-        board, col, _ = self.board, self.column.column, self.board._
-        self.text.value = f'<div class="wb-card-body">{esc(card.text)}</div>'
-        self.details.value = self._details(card, data)
-        author = board.author_name(card.author_id)
+    def _text_html(self, card: Card) -> str:
+        return f'<div class="wb-card-body">{esc(card.text)}</div>'
+
+    def _meta_html(self, card: Card) -> str:
+        _ = self.board._
+        author = self.board.author_name(card.author_id)
         edited = (
             " · " + _("edited {time}", time=local_time(card.updated_at))
             if card.updated_at and card.updated_at != card.created_at else ""
         )
-        self.meta.value = (f'<div class="wb-card-byline">{esc(author)} · '
-                           f'{esc(local_time(card.created_at))}{esc(edited)}</div>')
-        classes = set(self.widget._dom_classes)
-        for cls, on in (("wb-card-is-decided", card.decided),
-                        ("wb-card-is-incomplete", bool(board.workbook.canvas.missing_fields(card, col)))):
-            if on and cls not in classes:
-                self.widget.add_class(cls)
-            elif not on and cls in classes:
-                self.widget.remove_class(cls)
+        return (f'<div class="wb-card-byline">{esc(author)} · '
+                f'{esc(local_time(card.created_at))}{esc(edited)}</div>')
+
+    def _state_classes(self, card: Card) -> tuple[str, ...]:
+        """The classes that follow the card's state: agreed by the group, fields missing."""
+        missing = self.board.workbook.canvas.missing_fields(card, self.column.column)
+        return tuple(cls for cls, on in (("wb-card-is-decided", card.decided),
+                                         ("wb-card-is-incomplete", bool(missing))) if on)
+
+    def update(self, card: Card, data: BoardData) -> None:
+        self.card = card
+        board, col, _ = self.board, self.column.column, self.board._
+        self.text.value = self._text_html(card)
+        self.details.value = self._details(card, data)
+        self.meta.value = self._meta_html(card)
+        state = self._state_classes(card)
+        kept = tuple(c for c in self.widget._dom_classes
+                     if c not in ("wb-card-is-decided", "wb-card-is-incomplete"))
+        if set(self.widget._dom_classes) != set(kept + state):
+            self.widget._dom_classes = kept + state
         if self.votes is not None and data.tally is not None:
             self.votes.value = self._votes_html(card, data.tally)
         if self.scores is not None:
@@ -415,8 +432,8 @@ class EditClash:
         theirs = button(_("Use theirs"), "wb-conflict-use-theirs")
         mine.on_click(lambda _b: keep_mine())
         theirs.on_click(lambda _b: use_theirs())
-        self.choices = wb(w.HBox([mine, theirs], layout=w.Layout(flex_flow="row wrap")),
-                          "wb-conflict-choices")
+        self.choices = w.HBox([mine, theirs], layout=w.Layout(flex_flow="row wrap"),
+                              **wb_classes("wb-conflict-choices"))
 
     def show(self, exc: EditConflict, theirs: Card) -> None:
         _ = self._
@@ -454,10 +471,9 @@ class ColumnView:
         if board.editable:
             self.add_button = button(_("Add card"), "wb-add-button", style="primary")
             self.add_button.on_click(lambda _b: self._add())
-            self.form = CardForm(column, lang, _, placeholder=_("New card…"), then=(self.add_button,))
-            self.form.widget.add_class("wb-add")
+            self.form = CardForm(column, lang, _, placeholder=_("New card…"), then=(self.add_button,),
+                                 classes=("wb-add",), text_classes=("wb-add-text",))
             self.add_text = self.form.text
-            self.add_text.add_class("wb-add-text")
             parts.append(self.form.widget)
         self.widget = vbox(parts, "wb-column", f"wb-column-{column.key}")
 
@@ -487,7 +503,7 @@ class ColumnView:
             seen.add(card.id)
             view = self.views.get(card.id)
             if view is None:
-                view = self.views[card.id] = CardView(self, card)
+                view = self.views[card.id] = CardView(self, card, data)
             view.update(card, data)
         gone = [self.views.pop(card_id) for card_id in set(self.views) - seen]
         for view in gone:
@@ -580,8 +596,8 @@ class CanvasBoard:
                 "wb-canvas-header"))
         self.needs_voter = any(c.vote or c.score or c.consensus for c in canvas.columns)
         if self.editable and author.is_facilitator and self.needs_voter:
-            self.proxy = wb(w.Dropdown(options=[("—", None)], index=0,
-                                       layout=w.Layout(width="auto")), "wb-proxy-select")
+            self.proxy = w.Dropdown(options=[("—", None)], index=0,
+                                    layout=w.Layout(width="auto"), **wb_classes("wb-proxy-select"))
             self.proxy.observe(lambda _c: self.refresh(), names="value")
             top.append(hbox([
                 html_box(f'<span class="wb-label">{esc(_("Votes and scores for"))}</span>'),

@@ -12,7 +12,7 @@ import ipywidgets as w
 
 from actionlab.library import ColumnDef, FieldDef
 
-from .common import esc, fixed_look, hbox, html_box, vbox, wb
+from .common import esc, fixed_look, hbox, html_box, vbox, wb_classes
 
 if TYPE_CHECKING:
     from actionlab.db.models import Card, Member
@@ -27,15 +27,18 @@ def short(text: str, n: int = 40) -> str:
 
 class CardForm:
     """The inputs, in one box; ``then``: widgets the box ends with (the add form's button, so
-    that it needs no box of its own)."""
+    that it needs no box of its own); ``classes`` and ``text_classes``: more ``wb-…`` classes
+    of the box and of its text (the add form's, an editor's)."""
 
     def __init__(self, column: ColumnDef, lang: str, _, *, placeholder: str = "",
-                 then: tuple[w.Widget, ...] = ()):
+                 then: tuple[w.Widget, ...] = (), classes: tuple[str, ...] = (),
+                 text_classes: tuple[str, ...] = ()):
         self.column = column
         self.lang = lang
         self._ = _
-        self.text = wb(w.Textarea(placeholder=placeholder,
-                                  **fixed_look("text", width="100%", height="4.5em")), "wb-card-input")
+        self.text = w.Textarea(placeholder=placeholder,
+                               **fixed_look("text", width="100%", height="4.5em"),
+                               **wb_classes("wb-card-input", *text_classes))
         self.inputs: dict[str, w.Widget] = {}
         rows: list[w.Widget] = [self.text]
         for field in column.fields:
@@ -48,28 +51,29 @@ class CardForm:
             ], "wb-field", f"wb-field-{field.key}"))
         self.parent = None
         if column.link_to:
-            self.parent = wb(w.Dropdown(options=[(NONE, None)], index=0,
-                                        **fixed_look("description", width="auto", max_width="100%")),
-                             "wb-card-parent-select")
+            self.parent = w.Dropdown(options=[(NONE, None)], index=0,
+                                     **fixed_look("description", width="auto", max_width="100%"),
+                                     **wb_classes("wb-card-parent-select"))
             rows.append(hbox([
                 html_box(f'<span class="wb-field-label">{esc(_("Belongs to"))}</span>'),
                 self.parent,
             ], "wb-field", "wb-field-parent"))
-        self.widget = vbox([*rows, *then], "wb-card-form")
+        self.widget = vbox([*rows, *then], "wb-card-form", *classes)
 
     def _input(self, field: FieldDef) -> w.Widget:
         if field.type == "choice":
             options = [(NONE, None)] + [(o.title(self.lang), o.key) for o in field.options]
-            return wb(w.Dropdown(options=options, index=0, **fixed_look("description", width="auto")),
-                      "wb-field-input")
+            return w.Dropdown(options=options, index=0, **fixed_look("description", width="auto"),
+                              **wb_classes("wb-field-input"))
         if field.type == "member":
-            return wb(w.Dropdown(options=[(NONE, None)], index=0,
-                                 **fixed_look("description", width="auto")),
-                      "wb-field-input")
+            return w.Dropdown(options=[(NONE, None)], index=0,
+                              **fixed_look("description", width="auto"),
+                              **wb_classes("wb-field-input"))
         if field.type == "date":
-            return wb(w.DatePicker(value=None, layout=w.Layout(width="auto")), "wb-field-input")
-        return wb(w.Text(placeholder=field.title(self.lang), continuous_update=False,
-                         **fixed_look("text", width="100%")), "wb-field-input")
+            return w.DatePicker(value=None, layout=w.Layout(width="auto"),
+                                **wb_classes("wb-field-input"))
+        return w.Text(placeholder=field.title(self.lang), continuous_update=False,
+                      **fixed_look("text", width="100%"), **wb_classes("wb-field-input"))
 
     # -- choices that depend on the room ------------------------------------------------
     def set_members(self, members: list[Member]) -> None:

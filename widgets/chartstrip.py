@@ -18,7 +18,7 @@ from actionlab.library import CanvasDef
 from actionlab.services import Workbook
 from actionlab.services.live import ChangeBatch
 
-from .common import esc, html_box, set_shown, wb
+from .common import esc, html_box, set_shown, wb_classes
 
 if TYPE_CHECKING:
     from actionlab.db.models import Group, Workshop
@@ -43,7 +43,7 @@ class ChartStrip:
                 self.boxes[f"score:{col.key}"] = html_box("", "wb-chart", "wb-chart-scores")
         if any(col.vote for col in canvas.columns):
             self.boxes["votes"] = html_box("", "wb-chart", "wb-chart-votes")
-        self.widget = wb(w.VBox(list(self.boxes.values())), "wb-charts")
+        self.widget = w.VBox(list(self.boxes.values()), **wb_classes("wb-charts"))
         if not self.boxes:
             set_shown(self.widget, False)
         self.refresh()

@@ -20,11 +20,12 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def wb(widget: w.DOMWidget, *classes: str) -> w.DOMWidget:
-    """Give ``widget`` its stable ``wb-…`` classes (see docs/ui-contract.md)."""
-    for cls in classes:
-        widget.add_class(cls)
-    return widget
+def wb_classes(*classes: str) -> dict:
+    """A widget's stable ``wb-…`` classes (see docs/ui-contract.md), given where it is made:
+    ``w.Button(…, **wb_classes("wb-card-edit"))``. They reach the page with the widget itself;
+    added afterwards, each was one more message (a member joining got 113 of them beside the
+    88 widgets of the board)."""
+    return {"_dom_classes": tuple(dict.fromkeys(classes))}
 
 
 #: The style models of the widgets below, for :func:`shared` (ipywidgets does not export them).
@@ -77,33 +78,36 @@ def is_shared(widget: w.Widget) -> bool:
     return any(widget is made for made in _SHARED.values())
 
 
-def html_box(value: str = "", *classes: str, layout: w.Layout | None = None) -> w.HTML:
+def html_box(value: str = "", *classes: str, layout: w.Layout | None = None,
+             shown: bool = True) -> w.HTML:
     """An HTML widget. ``value`` must already be escaped where it holds typed text. Its style
-    is shared, and its layout unless ``layout`` gives one (hide it with :func:`set_shown`)."""
-    return wb(w.HTML(value, style=shared(STYLES["html"]), layout=layout or shared(w.Layout)),
-              *classes)
+    is shared, and its layout unless ``layout`` gives one (hide it with :func:`set_shown`;
+    ``shown=False`` makes it hidden, for a part that is shown only now and then)."""
+    return w.HTML(value, style=shared(STYLES["html"]), layout=layout or shared(w.Layout),
+                  **wb_classes(*classes, *(() if shown else (HIDDEN,))))
 
 
 def hbox(children=(), *classes: str, **layout) -> w.HBox:
     """A row whose layout (``layout``: Layout settings) never changes, so it is shared."""
-    return wb(w.HBox(list(children), layout=shared(w.Layout, **layout)), *classes)
+    return w.HBox(list(children), layout=shared(w.Layout, **layout), **wb_classes(*classes))
 
 
-def vbox(children=(), *classes: str, **layout) -> w.VBox:
-    """A column whose layout (``layout``: Layout settings) never changes, so it is shared."""
-    return wb(w.VBox(list(children), layout=shared(w.Layout, **layout)), *classes)
+def vbox(children=(), *classes: str, shown: bool = True, **layout) -> w.VBox:
+    """A column whose layout (``layout``: Layout settings) never changes, so it is shared
+    (``shown=False``: made hidden, as :func:`html_box`)."""
+    return w.VBox(list(children), layout=shared(w.Layout, **layout),
+                  **wb_classes(*classes, *(() if shown else (HIDDEN,))))
 
 
 def box(children=(), *classes: str, **layout) -> w.Box:
     """A box (its look from CSS) whose layout never changes, so it is shared."""
-    return wb(w.Box(list(children), layout=shared(w.Layout, **layout)), *classes)
+    return w.Box(list(children), layout=shared(w.Layout, **layout), **wb_classes(*classes))
 
 
 def button(label: str, *classes: str, style: str = "") -> w.Button:
     """A button sized to its label (layout and style shared: never change them)."""
-    return wb(w.Button(description=label, button_style=style,
-                       layout=shared(w.Layout, width="auto"), style=shared(w.ButtonStyle)),
-              "wb-button", *classes)
+    return w.Button(description=label, button_style=style, layout=shared(w.Layout, width="auto"),
+                    style=shared(w.ButtonStyle), **wb_classes("wb-button", *classes))
 
 
 def close_tree(widget: w.Widget) -> None:

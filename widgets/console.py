@@ -15,7 +15,7 @@ from actionlab.settings import Settings
 from actionlab.urls import join_url, projector_url
 
 from .backupinfo import BackupInfo
-from .common import MessageLine, button, esc, guarded, html_box, set_shown, wb
+from .common import MessageLine, button, esc, guarded, html_box, set_shown, wb_classes
 from .exportpanel import ExportPanel
 from .keygate import key_refusal
 from .live import LiveLoop
@@ -46,41 +46,36 @@ class ConsolePage:
         self.message = MessageLine(_)
 
         # -- create a workshop ---------------------------------------------------------
-        self.title = wb(w.Text(placeholder=_("Workshop title"), layout=w.Layout(width="24em")),
-                        "wb-create-title")
-        self.new_lang = wb(
-            w.Dropdown(options=[(LANG_NAMES[k], k) for k in LANGS], value=lang,
-                       layout=w.Layout(width="8em")),
-            "wb-create-lang",
-        )
-        self.groups = wb(w.BoundedIntText(value=4, min=1, max=5, layout=w.Layout(width="5em")),
-                         "wb-create-groups")
+        self.title = w.Text(placeholder=_("Workshop title"), layout=w.Layout(width="24em"),
+                            **wb_classes("wb-create-title"))
+        self.new_lang = w.Dropdown(options=[(LANG_NAMES[k], k) for k in LANGS], value=lang,
+                                   layout=w.Layout(width="8em"), **wb_classes("wb-create-lang"))
+        self.groups = w.BoundedIntText(value=4, min=1, max=5, layout=w.Layout(width="5em"),
+                                       **wb_classes("wb-create-groups"))
         self.picker_canvases = CanvasPicker(
             list(workbook.library.canvases().values()), lang, _, selected=("restructure",))
         self.create = button(_("Create workshop"), "wb-create-submit", style="primary")
         self.create.on_click(lambda _b: self._create())
         # The form is open on a store without workshops; otherwise closed until asked for, so
         # that on a laptop's screen the running workshop, not the form, is what the console shows.
-        self.create_toggle = wb(w.ToggleButton(value=False, description=_("+ New workshop"),
-                                               layout=w.Layout(width="auto")),
-                                "wb-button", "wb-create-toggle")
+        self.create_toggle = w.ToggleButton(value=False, description=_("+ New workshop"),
+                                            layout=w.Layout(width="auto"),
+                                            **wb_classes("wb-button", "wb-create-toggle"))
         self.create_toggle.observe(lambda change: set_shown(self.create_box, change["new"]),
                                    names="value")
-        self.create_box = create_box = wb(
-            w.VBox([
-                html_box(f'<h3>{esc(_("New workshop"))}</h3>'),
-                w.HBox([html_box(f'<span class="wb-label">{esc(_("Title"))}</span>'), self.title]),
-                w.HBox([html_box(f'<span class="wb-label">{esc(_("Language"))}</span>'), self.new_lang,
-                        html_box(f'<span class="wb-label">{esc(_("Groups (1–5)"))}</span>'), self.groups]),
-                html_box(f'<span class="wb-label">{esc(_("Canvases, in the order the groups use them"))}</span>'),
-                self.picker_canvases.widget,
-                self.create,
-            ]),
-            "wb-create", "wb-hidden",
-        )
+        self.create_box = create_box = w.VBox([
+            html_box(f'<h3>{esc(_("New workshop"))}</h3>'),
+            w.HBox([html_box(f'<span class="wb-label">{esc(_("Title"))}</span>'), self.title]),
+            w.HBox([html_box(f'<span class="wb-label">{esc(_("Language"))}</span>'), self.new_lang,
+                    html_box(f'<span class="wb-label">{esc(_("Groups (1–5)"))}</span>'), self.groups]),
+            html_box(f'<span class="wb-label">{esc(_("Canvases, in the order the groups use them"))}</span>'),
+            self.picker_canvases.widget,
+            self.create,
+        ], **wb_classes("wb-create", "wb-hidden"))
 
         # -- choose a workshop ---------------------------------------------------------
-        self.picker = wb(w.Dropdown(options=[], layout=w.Layout(width="28em")), "wb-workshop-select")
+        self.picker = w.Dropdown(options=[], layout=w.Layout(width="28em"),
+                                 **wb_classes("wb-workshop-select"))
         self.picker.observe(self._picked, names="value")
 
         # -- the chosen workshop -------------------------------------------------------
@@ -91,17 +86,14 @@ class ConsolePage:
         # The whole store's backup, not one workshop's: built once per console page.
         self.backup = BackupInfo(self.workbook, _)
         self._backup_read = time.monotonic()
-        overview = wb(
-            w.VBox([
-                self.info,
-                html_box(f'<h3>{esc(_("Who has joined"))}</h3>'),
-                self.roster,
-                html_box(f'<h3>{esc(_("Session record"))}</h3>'),
-                self.export_holder,
-                self.backup.widget,
-            ]),
-            "wb-workshop-overview",
-        )
+        overview = w.VBox([
+            self.info,
+            html_box(f'<h3>{esc(_("Who has joined"))}</h3>'),
+            self.roster,
+            html_box(f'<h3>{esc(_("Session record"))}</h3>'),
+            self.export_holder,
+            self.backup.widget,
+        ], **wb_classes("wb-workshop-overview"))
         self.facilitate = None
         self.teams = None
         self.panels: list = []
@@ -115,25 +107,23 @@ class ConsolePage:
         self.followup_holder = w.VBox([])
         self.evaluation_holder = w.VBox([])
         self.programme_holder = w.VBox([])
-        self.tabs = wb(w.Tab(children=[overview, self.room_holder, self.people_holder,
-                                       self.rounds_holder, self.facilitate_holder, self.teams_holder,
-                                       self.followup_holder, self.evaluation_holder,
-                                       self.programme_holder],
-                             titles=[_("Workshop"), _("Room"), _("Meeting & people"), _("Speaking"),
-                                     _("Canvases"), _("Teams"), _("Follow-up"), _("Evaluation"), _("Programme")]), "wb-console-tabs")
-        self.detail = wb(w.VBox([self.tabs]), "wb-workshop-detail")
-        self.widget = wb(
-            w.VBox([
-                html_box(f'<h2 class="wb-page-title" data-title="{esc(_("Facilitator console"))}">'
-                         f'{esc(_("Facilitator console"))}</h2>', "wb-heading"),
-                w.HBox([html_box(f'<span class="wb-label">{esc(_("Workshop"))}</span>'), self.picker,
-                        self.create_toggle]),
-                create_box,
-                self.message.widget,
-                self.detail,
-            ]),
-            "wb-page", "wb-console",
-        )
+        self.tabs = w.Tab(children=[overview, self.room_holder, self.people_holder,
+                                    self.rounds_holder, self.facilitate_holder, self.teams_holder,
+                                    self.followup_holder, self.evaluation_holder,
+                                    self.programme_holder],
+                          titles=[_("Workshop"), _("Room"), _("Meeting & people"), _("Speaking"),
+                                  _("Canvases"), _("Teams"), _("Follow-up"), _("Evaluation"), _("Programme")],
+                          **wb_classes("wb-console-tabs"))
+        self.detail = w.VBox([self.tabs], **wb_classes("wb-workshop-detail"))
+        self.widget = w.VBox([
+            html_box(f'<h2 class="wb-page-title" data-title="{esc(_("Facilitator console"))}">'
+                     f'{esc(_("Facilitator console"))}</h2>', "wb-heading"),
+            w.HBox([html_box(f'<span class="wb-label">{esc(_("Workshop"))}</span>'), self.picker,
+                    self.create_toggle]),
+            create_box,
+            self.message.widget,
+            self.detail,
+        ], **wb_classes("wb-page", "wb-console"))
         self._reload_workshops(select=params.get("code"))
 
     def _reload_workshops(self, select: str | None = None) -> None:
@@ -215,8 +205,8 @@ class ConsolePage:
         self.evaluation = EvaluationPanel(self.workbook, room, _)
         self.programme = ProgrammePanel(self.workbook, room, _)
         self.trace = TracePanel(self.workbook, room, _)
-        self.room_holder.children = [wb(w.Box([self.controls.widget, self.questions.widget]),
-                                        "wb-room-tab")]
+        self.room_holder.children = [w.Box([self.controls.widget, self.questions.widget],
+                                           **wb_classes("wb-room-tab"))]
         self.people_holder.children = [self.people.widget]
         self.rounds_holder.children = [self.rounds.widget]
         self.facilitate_holder.children = [self.facilitate.widget]

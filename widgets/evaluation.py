@@ -15,7 +15,7 @@ from actionlab.services import Workbook
 from actionlab.services.evaluation import NOT_GIVEN, AssessmentRow, Share, SurveyResults
 from actionlab.services.live import ChangeBatch
 
-from .common import MessageLine, button, esc, guarded, html_box, wb
+from .common import MessageLine, button, esc, guarded, html_box, wb_classes
 from .roomwatch import RoomWatch
 from .teams import profile_labels
 
@@ -49,16 +49,16 @@ class AssessmentGridRow:
         self._quiet = False
         self.cells: dict[str, w.Text] = {}
         for key in panel.component_keys:
-            cell = wb(w.Text(continuous_update=False, layout=CELL), "wb-assess-score",
-                      f"wb-assess-score-{key}")
+            cell = w.Text(continuous_update=False, layout=CELL,
+                          **wb_classes("wb-assess-score", f"wb-assess-score-{key}"))
             cell.observe(lambda change, k=key: self._typed(k, change["new"]), names="value")
             self.cells[key] = cell
         self.name = sized("", NAME, "wb-assess-name")
         self.group = sized("", NAME, "wb-assess-group")
         self.total = sized("", TOTAL, "wb-assess-total")
         self.rank = sized("", RANK, "wb-assess-rank")
-        self.widget = wb(w.HBox([self.name, self.group, *self.cells.values(), self.total, self.rank]),
-                         "wb-assess-row")
+        self.widget = w.HBox([self.name, self.group, *self.cells.values(), self.total, self.rank],
+                             **wb_classes("wb-assess-row"))
         self.show(row)
 
     def _typed(self, key: str, value: str) -> None:
@@ -106,9 +106,9 @@ class EvaluationPanel:
         self.assess_message = MessageLine(_)
         surveys = workbook.surveys.surveys()
         opened = workbook.surveys.open_key(room.workshop)
-        self.pick = wb(w.Dropdown(options=[(s.title(lang), s.key) for s in surveys],
-                                  value=opened or (surveys[0].key if surveys else None),
-                                  layout=w.Layout(width="18em")), "wb-survey-pick")
+        self.pick = w.Dropdown(options=[(s.title(lang), s.key) for s in surveys],
+                               value=opened or (surveys[0].key if surveys else None),
+                               layout=w.Layout(width="18em"), **wb_classes("wb-survey-pick"))
         self.pick.observe(lambda _c: self.refresh_results(), names="value")
         self.open = button(_("Open on devices"), "wb-survey-open", style="primary")
         self.open.on_click(lambda _b: self._room_act(workbook.surveys.open, self.pick.value))
@@ -116,8 +116,8 @@ class EvaluationPanel:
         self.close.on_click(lambda _b: self._room_act(workbook.surveys.close))
         self.status = html_box("", "wb-survey-status")
         self.count = html_box("", "wb-survey-count")
-        self.gap = wb(w.BoundedIntText(min=1, max=50, step=1, layout=w.Layout(width="5em")),
-                      "wb-survey-gap")
+        self.gap = w.BoundedIntText(min=1, max=50, step=1, layout=w.Layout(width="5em"),
+                                    **wb_classes("wb-survey-gap"))
         self.gap_save = button(_("Apply"), "wb-survey-gap-save")
         self.gap_save.on_click(lambda _b: self._gap())
         self.results = html_box("", "wb-survey-results")
@@ -130,9 +130,9 @@ class EvaluationPanel:
         components = workbook.assessment.components()
         self.component_keys = [c.key for c in components]
         self.component_titles = {c.key: c.title(lang) for c in components}
-        self.weights = {c.key: wb(w.BoundedFloatText(min=0, max=1000, step=5,
-                                                     layout=w.Layout(width="6em")),
-                                  "wb-assess-weight", f"wb-assess-weight-{c.key}")
+        self.weights = {c.key: w.BoundedFloatText(min=0, max=1000, step=5,
+                                                  layout=w.Layout(width="6em"),
+                                                  **wb_classes("wb-assess-weight", f"wb-assess-weight-{c.key}"))
                         for c in components}
         self.weights_save = button(_("Save weights"), "wb-assess-weights-save")
         self.weights_save.on_click(lambda _b: self._save_weights())
@@ -146,7 +146,7 @@ class EvaluationPanel:
         self.rows: dict[int, AssessmentGridRow] = {}
         self.grid_rows = w.VBox([])
         label = lambda text: html_box(f'<span class="wb-label">{esc(text)}</span>')  # noqa: E731
-        self.widget = wb(w.VBox([
+        self.widget = w.VBox([
             html_box(f'<h4>{esc(_("Surveys"))}</h4>'),
             w.HBox([self.pick, self.open, self.close], layout=w.Layout(flex_flow="row wrap")),
             self.status, self.count,
@@ -155,14 +155,14 @@ class EvaluationPanel:
             self.message.widget,
             self.results, self.chart, self.choices, self.texts,
             html_box(f'<h4>{esc(_("Member assessment"))}</h4>'),
-            wb(w.HBox([*(w.VBox([label(self.component_titles[k]), box])
-                         for k, box in self.weights.items()), self.weights_save],
-                      layout=w.Layout(flex_flow="row wrap", align_items="flex-end")),
-               "wb-assess-weights"),
+            w.HBox([*(w.VBox([label(self.component_titles[k]), box])
+                      for k, box in self.weights.items()), self.weights_save],
+                   layout=w.Layout(flex_flow="row wrap", align_items="flex-end"),
+                   **wb_classes("wb-assess-weights")),
             self.shares,
             self.assess_message.widget,
-            wb(w.VBox([header, self.grid_rows]), "wb-assess-grid"),
-        ]), "wb-evaluation")
+            w.VBox([header, self.grid_rows], **wb_classes("wb-assess-grid")),
+        ], **wb_classes("wb-evaluation"))
         self.refresh()
 
     # -- actions ------------------------------------------------------------------------------

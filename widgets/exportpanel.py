@@ -17,7 +17,7 @@ from actionlab.i18n import N_
 from actionlab.record import Scope
 from actionlab.services import Workbook
 
-from .common import MessageLine, button, esc, guarded, html_box, set_shown, wb
+from .common import MessageLine, button, esc, guarded, html_box, set_shown, wb_classes
 
 SCOPES = (("programme", N_("The whole programme")), ("group", N_("One group")),
           ("meeting", N_("Minutes of one meeting")), ("case", N_("Case write-up (stage 6)")))
@@ -32,24 +32,26 @@ class ExportPanel:
         self.workshop = workshop
         self._ = _
         self.message = MessageLine(_)
-        self.scope = wb(w.Dropdown(options=[(_(label), key) for key, label in SCOPES],
-                                   value="programme", layout=w.Layout(width="16em")),
-                        "wb-export-scope")
-        self.group = wb(w.Dropdown(options=[], layout=w.Layout(width="12em")), "wb-export-group")
-        self.meeting = wb(w.Dropdown(options=[], layout=w.Layout(width="20em")),
-                          "wb-export-meeting")
-        self.fmt = wb(w.Dropdown(options=[(FORMAT_LABELS.get(n, n.upper()), n)
-                                          for n in format_names()],
-                                 value="html", layout=w.Layout(width="12em")), "wb-export-format")
-        self.facilitator = wb(w.Text(value=workbook.records.facilitator(workshop),
-                                     placeholder=_("Name shown on the minutes"),
-                                     continuous_update=False, layout=w.Layout(width="16em")),
-                              "wb-export-facilitator")
+        self.scope = w.Dropdown(options=[(_(label), key) for key, label in SCOPES],
+                                value="programme", layout=w.Layout(width="16em"),
+                                **wb_classes("wb-export-scope"))
+        self.group = w.Dropdown(options=[], layout=w.Layout(width="12em"),
+                                **wb_classes("wb-export-group"))
+        self.meeting = w.Dropdown(options=[], layout=w.Layout(width="20em"),
+                                  **wb_classes("wb-export-meeting"))
+        self.fmt = w.Dropdown(options=[(FORMAT_LABELS.get(n, n.upper()), n)
+                                       for n in format_names()],
+                              value="html", layout=w.Layout(width="12em"),
+                              **wb_classes("wb-export-format"))
+        self.facilitator = w.Text(value=workbook.records.facilitator(workshop),
+                                  placeholder=_("Name shown on the minutes"),
+                                  continuous_update=False, layout=w.Layout(width="16em"),
+                                  **wb_classes("wb-export-facilitator"))
         self.facilitator.observe(self._facilitator, names="value")
         self.export = button(_("Export record"), "wb-export-button", style="primary")
         self.export.on_click(lambda _b: self.run())
-        self.bar = wb(w.FloatProgress(value=0, min=0, max=1, layout=w.Layout(width="16em")),
-                      "wb-export-progress")
+        self.bar = w.FloatProgress(value=0, min=0, max=1, layout=w.Layout(width="16em"),
+                                   **wb_classes("wb-export-progress"))
         self.status = html_box("", "wb-export-status")
         self.download = html_box("", "wb-export-download")
         self.hint = html_box("", "wb-export-hint")
@@ -59,7 +61,7 @@ class ExportPanel:
         def label(text: str) -> w.HTML:
             return html_box(f'<span class="wb-label">{esc(text)}</span>')
 
-        self.widget = wb(w.VBox([
+        self.widget = w.VBox([
             w.HBox([label(_("What")), self.scope, self.group, self.meeting]),
             w.HBox([label(_("Format")), self.fmt, self.export]),
             w.HBox([label(_("Facilitator")), self.facilitator]),
@@ -67,7 +69,7 @@ class ExportPanel:
             w.HBox([self.bar, self.status]),
             self.message.widget,
             self.download,
-        ]), "wb-export-panel")
+        ], **wb_classes("wb-export-panel"))
         self.refresh()
 
     # -- choices --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from actionlab.services.live import ChangeBatch
 from actionlab.services.options import revealed, weights
 
 from .canvas import CanvasBoard, MemberNames
-from .common import MessageLine, button, esc, guarded, html_box, wb
+from .common import MessageLine, button, esc, guarded, html_box, wb_classes
 
 if TYPE_CHECKING:
     from actionlab.db.models import Workshop
@@ -30,23 +30,23 @@ class FacilitatePanel:
         self.names = MemberNames(workbook, workshop)
         self.canvases = workbook.canvas.canvases_of(workshop)
         groups = workbook.workshops.groups(workshop)
-        self.group = wb(w.Dropdown(options=[(g.name, g.id) for g in groups], value=groups[0].id,
-                                   layout=w.Layout(width="14em")), "wb-facilitate-group")
-        self.canvas = wb(w.Dropdown(options=[(c.title(self.lang), c.key) for c in self.canvases],
-                                    value=self.canvases[0].key, layout=w.Layout(width="18em")),
-                         "wb-facilitate-canvas")
+        self.group = w.Dropdown(options=[(g.name, g.id) for g in groups], value=groups[0].id,
+                                layout=w.Layout(width="14em"), **wb_classes("wb-facilitate-group"))
+        self.canvas = w.Dropdown(options=[(c.title(self.lang), c.key) for c in self.canvases],
+                                 value=self.canvases[0].key, layout=w.Layout(width="18em"),
+                                 **wb_classes("wb-facilitate-canvas"))
         self.group.observe(lambda _c: self.show(), names="value")
         self.canvas.observe(lambda _c: self.show(), names="value")
-        self.settings = wb(w.VBox([]), "wb-canvas-settings")
-        self.holder = wb(w.VBox([]), "wb-facilitate-board")
+        self.settings = w.VBox([], **wb_classes("wb-canvas-settings"))
+        self.holder = w.VBox([], **wb_classes("wb-facilitate-board"))
         self.board: CanvasBoard | None = None
-        self.widget = wb(w.VBox([
+        self.widget = w.VBox([
             w.HBox([html_box(f'<span class="wb-label">{esc(_("Group"))}</span>'), self.group,
                     html_box(f'<span class="wb-label">{esc(_("Canvas"))}</span>'), self.canvas]),
             self.message.widget,
             self.settings,
             self.holder,
-        ]), "wb-facilitate")
+        ], **wb_classes("wb-facilitate"))
         self.show()
 
     def _definition(self):
@@ -67,22 +67,23 @@ class FacilitatePanel:
         parts: list[w.Widget] = []
         if any(c.vote for c in canvas.columns):
             rules = self.workbook.voting.rules(self.workshop, canvas.key)
-            self.budget = wb(w.BoundedIntText(value=rules.budget, min=1, max=20,
-                                              layout=w.Layout(width="5em")), "wb-vote-budget")
-            self.cap = wb(w.BoundedIntText(value=rules.cap, min=1, max=20,
-                                           layout=w.Layout(width="5em")), "wb-vote-cap")
-            self.anonymous = wb(w.Checkbox(value=rules.anonymous, description=_("Anonymous"),
-                                           indent=False, layout=w.Layout(width="auto")),
-                                "wb-vote-anonymous")
+            self.budget = w.BoundedIntText(value=rules.budget, min=1, max=20,
+                                           layout=w.Layout(width="5em"),
+                                           **wb_classes("wb-vote-budget"))
+            self.cap = w.BoundedIntText(value=rules.cap, min=1, max=20,
+                                        layout=w.Layout(width="5em"), **wb_classes("wb-vote-cap"))
+            self.anonymous = w.Checkbox(value=rules.anonymous, description=_("Anonymous"),
+                                        indent=False, layout=w.Layout(width="auto"),
+                                        **wb_classes("wb-vote-anonymous"))
             save = button(_("Save voting rules"), "wb-vote-save")
             save.on_click(lambda _b: self._save_rules())
             clear = button(_("Clear this group's votes"), "wb-vote-clear", style="warning")
             clear.on_click(lambda _b: self._clear_votes())
-            parts.append(wb(w.HBox([
+            parts.append(w.HBox([
                 html_box(f'<span class="wb-label">{esc(_("Votes per person"))}</span>'), self.budget,
                 html_box(f'<span class="wb-label">{esc(_("Most per card"))}</span>'), self.cap,
                 self.anonymous, save, clear,
-            ], layout=w.Layout(flex_flow="row wrap")), "wb-vote-rules"))
+            ], layout=w.Layout(flex_flow="row wrap"), **wb_classes("wb-vote-rules")))
         for col in canvas.columns:
             if col.private:
                 shown = revealed(self.workshop, canvas.key, col.key)
@@ -97,16 +98,17 @@ class FacilitatePanel:
                 row: list[w.Widget] = [html_box(
                     f'<span class="wb-label">{esc(_("Weights of the criteria"))}</span>')]
                 for crit in col.score.criteria:
-                    box = wb(w.BoundedFloatText(value=current[crit.key], min=0, max=10, step=0.5,
-                                                description=crit.title(self.lang),
-                                                layout=w.Layout(width="11em")),
-                             "wb-weight-input", f"wb-weight-{crit.key}")
+                    box = w.BoundedFloatText(value=current[crit.key], min=0, max=10, step=0.5,
+                                             description=crit.title(self.lang),
+                                             layout=w.Layout(width="11em"),
+                                             **wb_classes("wb-weight-input", f"wb-weight-{crit.key}"))
                     inputs[crit.key] = box
                     row.append(box)
                 save_w = button(_("Save weights"), "wb-weight-save")
                 save_w.on_click(lambda _b, c=col.key, i=inputs: self._save_weights(c, i))
                 row.append(save_w)
-                parts.append(wb(w.HBox(row, layout=w.Layout(flex_flow="row wrap")), "wb-weights"))
+                parts.append(w.HBox(row, layout=w.Layout(flex_flow="row wrap"),
+                                    **wb_classes("wb-weights")))
         self.settings.children = parts
 
     def _reload_workshop(self) -> None:

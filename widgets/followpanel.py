@@ -10,7 +10,7 @@ from actionlab.services.decisions import OUTCOMES
 from actionlab.services.live import ChangeBatch
 
 from .cardform import _set_options
-from .common import MessageLine, button, esc, guarded, html_box, local_time, wb
+from .common import MessageLine, button, esc, guarded, html_box, local_time, wb_classes
 from .followup import textarea
 from .roomwatch import RoomWatch
 
@@ -34,8 +34,8 @@ class FollowupPanel:
         self.group_names = {g.id: g.name for g in self.groups}
 
         # -- a meeting's reports and reviews ------------------------------------------------
-        self.meeting = wb(w.Dropdown(options=[], layout=w.Layout(width="22em")),
-                          "wb-followup-meeting")
+        self.meeting = w.Dropdown(options=[], layout=w.Layout(width="22em"),
+                                  **wb_classes("wb-followup-meeting"))
         self.meeting.observe(lambda _c: self.refresh_meeting(), names="value")
         self.reports = html_box("", "wb-followup-reports")
         self.reviews = html_box("", "wb-followup-reviews")
@@ -44,23 +44,25 @@ class FollowupPanel:
         self.charts = charts  # optional: the tracking charts (facilitator side, matplotlib)
         # -- lessons -------------------------------------------------------------------------
         stages = workbook.reflection.stages()
-        self.lesson_stage = wb(w.Dropdown(options=[(s.title(self.lang), s.key) for s in stages],
-                                          value="learning", layout=w.Layout(width="14em")),
-                               "wb-lesson-stage")
-        self.lesson_group = wb(w.Dropdown(options=[(_("Whole class"), 0)]
-                                          + [(g.name, g.id) for g in self.groups], value=0,
-                                          layout=w.Layout(width="12em")), "wb-lesson-group")
+        self.lesson_stage = w.Dropdown(options=[(s.title(self.lang), s.key) for s in stages],
+                                       value="learning", layout=w.Layout(width="14em"),
+                                       **wb_classes("wb-lesson-stage"))
+        self.lesson_group = w.Dropdown(options=[(_("Whole class"), 0)]
+                                       + [(g.name, g.id) for g in self.groups], value=0,
+                                       layout=w.Layout(width="12em"),
+                                       **wb_classes("wb-lesson-group"))
         self.lesson_text = textarea(_("A lesson learned"), "wb-lesson-text")
         add_lesson = button(_("Add to the lessons log"), "wb-lesson-add")
         add_lesson.on_click(lambda _b: self._add_lesson())
         self.lessons = html_box("", "wb-lessons-log")
         # -- decisions -----------------------------------------------------------------------
-        self.decide_group = wb(w.Dropdown(options=[(g.name, g.id) for g in self.groups],
-                                          layout=w.Layout(width="12em")), "wb-decision-group")
+        self.decide_group = w.Dropdown(options=[(g.name, g.id) for g in self.groups],
+                                       layout=w.Layout(width="12em"),
+                                       **wb_classes("wb-decision-group"))
         self.decide_group.observe(lambda _c: self._fill_proposal(), names="value")
         self.proposal = textarea(_("The proposal"), "wb-decision-proposal-input", 3)
-        self.outcome = wb(w.ToggleButtons(options=[(_(t), k) for k, t in OUTCOMES.items()],
-                                          value=None), "wb-decision-outcome-input")
+        self.outcome = w.ToggleButtons(options=[(_(t), k) for k, t in OUTCOMES.items()],
+                                       value=None, **wb_classes("wb-decision-outcome-input"))
         self.reasons = textarea(_("Reasons"), "wb-decision-reasons-input")
         self.conditions = textarea(_("Conditions (optional)"), "wb-decision-conditions-input")
         decide = button(_("Record the decision"), "wb-decision-submit", style="primary")
@@ -84,7 +86,7 @@ class FollowupPanel:
             self.decide_group, self.proposal, self.outcome, self.reasons, self.conditions,
             decide, self.message.widget, self.decisions,
         ]
-        self.widget = wb(w.VBox(sections), "wb-followup-panel")
+        self.widget = w.VBox(sections, **wb_classes("wb-followup-panel"))
         self.refresh()
         self._fill_proposal()
 

@@ -15,7 +15,7 @@ from actionlab.services import Workbook
 from actionlab.services.decisions import OUTCOMES
 from actionlab.services.live import ChangeBatch
 
-from .common import MessageLine, button, esc, guarded, hbox, html_box, set_shown, vbox, wb
+from .common import MessageLine, button, esc, guarded, hbox, html_box, set_shown, vbox, wb_classes
 from .roomwatch import RoomWatch
 
 if TYPE_CHECKING:
@@ -32,14 +32,14 @@ def step_kind(workbook: Workbook, room: RoomWatch, group_id: int | None) -> str 
 
 
 def rating(label: str, css: str) -> w.ToggleButtons:
-    return wb(w.ToggleButtons(options=[str(n) for n in range(1, 6)], value=None,
-                              description=label, style={"description_width": "initial",
-                                                        "button_width": "3em"}), css)
+    return w.ToggleButtons(options=[str(n) for n in range(1, 6)], value=None,
+                           description=label, style={"description_width": "initial",
+                                                     "button_width": "3em"}, **wb_classes(css))
 
 
 def textarea(placeholder: str, css: str, rows: int = 2) -> w.Textarea:
-    return wb(w.Textarea(placeholder=placeholder, rows=rows, continuous_update=False,
-                         layout=w.Layout(width="100%")), css)
+    return w.Textarea(placeholder=placeholder, rows=rows, continuous_update=False,
+                      layout=w.Layout(width="100%"), **wb_classes(css))
 
 
 class StepForm:
@@ -53,7 +53,7 @@ class StepForm:
         self.member = member
         self._ = _
         self.message = MessageLine(_)
-        self.widget = vbox((), self.css)
+        self.widget = vbox((), self.css, shown=False)  # in its step of a meeting only
         self._shown_for = None  # (meeting id, step kind) the form was filled for
         self.refresh()
 
@@ -90,10 +90,10 @@ class ProgressForm(StepForm):
         self.rows: list[tuple[int, w.Dropdown, w.Text]] = []
         action_boxes = []
         for row in self.workbook.progress.my_actions(ws, self.member):
-            status = wb(w.Dropdown(options=[(t, k) for k, t in titles.items()], value=row.status,
-                                   layout=w.Layout(width="9em")), "wb-progress-status")
-            note = wb(w.Text(placeholder=_("Note (optional)"), continuous_update=False,
-                             layout=w.Layout(width="100%")), "wb-progress-note")
+            status = w.Dropdown(options=[(t, k) for k, t in titles.items()], value=row.status,
+                                layout=w.Layout(width="9em"), **wb_classes("wb-progress-status"))
+            note = w.Text(placeholder=_("Note (optional)"), continuous_update=False,
+                          layout=w.Layout(width="100%"), **wb_classes("wb-progress-note"))
             due = row.due.isoformat() if row.due else "—"
             late = f' <span class="wb-overdue">{esc(_("overdue"))}</span>' if row.overdue else ""
             action_boxes.append(vbox([
@@ -184,7 +184,7 @@ class GroupFollowup:
         self.group = group
         self.names = names  # member id → name
         self._ = _
-        self.widget = html_box("", "wb-group-followup")
+        self.widget = html_box("", "wb-group-followup", shown=False)  # when it has something
         self.refresh()
 
     def on_changes(self, batch: ChangeBatch) -> None:

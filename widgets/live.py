@@ -157,6 +157,18 @@ class LiveLoop:
     def start(self) -> None:
         if self._task is None or self._task.done():
             self._task = asyncio.get_event_loop().create_task(self._run())
+            self._task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task) -> None:
+        """A loop that died of an unexpected error starts again: a page never freezes quietly."""
+        if task.cancelled() or task is not self._task or task.exception() is None:
+            return
+        log.error("live loop stopped; starting it again", exc_info=task.exception())
+        asyncio.get_event_loop().call_later(self.interval, self._restart, task)
+
+    def _restart(self, task: asyncio.Task) -> None:
+        if self._task is task:  # not stopped or restarted meanwhile
+            self.start()
 
     def stop(self) -> None:
         if self._task is not None:

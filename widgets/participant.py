@@ -24,7 +24,7 @@ from actionlab.settings import Settings
 from actionlab.urls import member_url
 
 from .canvas import CanvasBoard, MemberNames
-from .common import MessageLine, button, esc, guarded, hbox, html_box, shared, vbox, wb
+from .common import MessageLine, button, esc, guarded, hbox, html_box, shared, vbox, wb_classes
 from .followup import GroupFollowup, ProgressForm, ReflectionForm
 from .live import LiveLoop
 from .roomview import (
@@ -76,8 +76,8 @@ class ParticipantPage:
         message = MessageLine(_)
         if hint:
             message.notice(hint)
-        code_input = wb(w.Text(value=code or "", placeholder=_("Join code"), continuous_update=False),
-                        "wb-join-code-input")
+        code_input = w.Text(value=code or "", placeholder=_("Join code"), continuous_update=False,
+                            **wb_classes("wb-join-code-input"))
         go = button(_("Continue"), "wb-join-code-submit", style="primary")
 
         def submit(_b=None):
@@ -103,12 +103,10 @@ class ParticipantPage:
         if hint:
             message.notice(_(hint))
         groups = self.workbook.workshops.groups(workshop)
-        group_pick = wb(
-            w.RadioButtons(options=[(g.name, g.id) for g in groups], value=None,
-                           layout=w.Layout(width="auto")),
-            "wb-join-group",
-        )
-        name = wb(w.Text(placeholder=_("Your name"), continuous_update=True), "wb-join-name")
+        group_pick = w.RadioButtons(options=[(g.name, g.id) for g in groups], value=None,
+                                    layout=w.Layout(width="auto"), **wb_classes("wb-join-group"))
+        name = w.Text(placeholder=_("Your name"), continuous_update=True,
+                      **wb_classes("wb-join-name"))
         join = button(_("Join"), "wb-join-submit", style="primary")
 
         def submit(_b=None):
@@ -171,9 +169,9 @@ class ParticipantPage:
             boards = self._open_board(0).widget
         else:
             self._holders = [vbox((), "wb-canvas-tab") for _ in canvases]
-            boards = self.tabs = wb(w.Tab(children=self._holders,
-                                          titles=[c.title(workshop.lang) for c in canvases]),
-                                    "wb-canvas-tabs")
+            boards = self.tabs = w.Tab(children=self._holders,
+                                       titles=[c.title(workshop.lang) for c in canvases],
+                                       **wb_classes("wb-canvas-tabs"))
         self.banner = StepBanner(self.workbook, room, _, group.id)
         self.timer = TimerDisplay(room, self.banner.title_of, _)
         self.question = QuestionBanner(room, _, group.id)
@@ -297,8 +295,9 @@ class ParticipantPage:
         """The member's own sub-task (子课题): every member owns one."""
         _ = self._
         message = MessageLine(_)
-        text = wb(w.Text(value=member.subtask or "", placeholder=_("What is your own part of the topic?"),
-                         continuous_update=False, layout=shared(w.Layout, width="100%")), "wb-my-subtask")
+        text = w.Text(value=member.subtask or "", placeholder=_("What is your own part of the topic?"),
+                      continuous_update=False, layout=shared(w.Layout, width="100%"),
+                      **wb_classes("wb-my-subtask"))
         save = button(_("Save my sub-task"), "wb-my-subtask-save")
 
         def submit(_b=None):

@@ -6,7 +6,7 @@ import ipywidgets as w
 
 from actionlab.library import CanvasDef
 
-from .common import button, wb
+from .common import button, wb_classes
 
 
 class CanvasPicker:
@@ -18,8 +18,9 @@ class CanvasPicker:
         self.order = [c.key for c in canvases]
         self.defs = {c.key: c for c in canvases}
         self.checks = {
-            c.key: wb(w.Checkbox(value=c.key in selected, description=c.title(lang), indent=False,
-                                 layout=w.Layout(width="auto")), "wb-canvas-choice", f"wb-canvas-choice-{c.key}")
+            c.key: w.Checkbox(value=c.key in selected, description=c.title(lang), indent=False,
+                              layout=w.Layout(width="auto"),
+                              **wb_classes("wb-canvas-choice", f"wb-canvas-choice-{c.key}"))
             for c in canvases
         }
         self.ups = {}
@@ -28,12 +29,12 @@ class CanvasPicker:
             up.tooltip = _("Move up")
             up.on_click(lambda _b, key=key: self.move_up(key))
             self.ups[key] = up
-        self.widget = wb(w.VBox([]), "wb-canvas-picker")
+        self.widget = w.VBox([], **wb_classes("wb-canvas-picker"))
         self._draw()
 
     def _draw(self) -> None:
         self.widget.children = [
-            wb(w.HBox([self.ups[k], self.checks[k]]), "wb-canvas-row") for k in self.order
+            w.HBox([self.ups[k], self.checks[k]], **wb_classes("wb-canvas-row")) for k in self.order
         ]
         for i, key in enumerate(self.order):
             self.ups[key].disabled = i == 0

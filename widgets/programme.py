@@ -10,7 +10,7 @@ from actionlab.services import Workbook
 from actionlab.services.live import ChangeBatch
 from actionlab.services.programme import STATUS_TITLES, ProgrammeService, StageView
 
-from .common import MessageLine, button, esc, guarded, html_box, wb
+from .common import MessageLine, button, esc, guarded, html_box, wb_classes
 from .roomwatch import RoomWatch
 
 #: Entities whose changes can move a stage's dates or what it produced.
@@ -58,16 +58,19 @@ class StageBox:
         self.key = key
         self.panel = panel
         self.info = html_box("", "wb-stage-info")
-        self.start = wb(w.DatePicker(value=None, layout=w.Layout(width="auto")), "wb-stage-start")
-        self.end = wb(w.DatePicker(value=None, layout=w.Layout(width="auto")), "wb-stage-end")
+        self.start = w.DatePicker(value=None, layout=w.Layout(width="auto"),
+                                  **wb_classes("wb-stage-start"))
+        self.end = w.DatePicker(value=None, layout=w.Layout(width="auto"),
+                                **wb_classes("wb-stage-end"))
         self.save = button(_("Save the plan"), "wb-stage-save")
         self.save.on_click(lambda _b: panel.plan(key, self.start.value, self.end.value))
-        self.widget = wb(w.VBox([
+        self.widget = w.VBox([
             self.info,
-            wb(w.VBox([html_box(f'<span class="wb-label">{esc(_("Planned start"))}</span>'), self.start,
-                       html_box(f'<span class="wb-label">{esc(_("Planned end"))}</span>'), self.end,
-                       self.save]), "wb-stage-plan"),
-        ], layout=w.Layout(min_width="11em", flex="1 1 0")), "wb-stage", f"wb-stage-{key}")
+            w.VBox([html_box(f'<span class="wb-label">{esc(_("Planned start"))}</span>'), self.start,
+                    html_box(f'<span class="wb-label">{esc(_("Planned end"))}</span>'), self.end,
+                    self.save], **wb_classes("wb-stage-plan")),
+        ], layout=w.Layout(min_width="11em", flex="1 1 0"),
+            **wb_classes("wb-stage", f"wb-stage-{key}"))
         self._shown: tuple | None = None
 
     def show(self, stage: StageView, _) -> None:
@@ -93,30 +96,30 @@ class ProgrammePanel:
         self.message = MessageLine(_)
         stages = self.service.stages()
         self.boxes = [StageBox(self, s.key, _) for s in stages]
-        self.current = wb(w.Dropdown(
+        self.current = w.Dropdown(
             options=[(_("Follow the activity"), "")] + [
                 (f"{n}. {s.title(self.lang)}", s.key) for n, s in enumerate(stages, start=1)],
-            value="", layout=w.Layout(width="18em")), "wb-programme-current")
+            value="", layout=w.Layout(width="18em"), **wb_classes("wb-programme-current"))
         self.set_current = button(_("Set as current stage"), "wb-programme-set-current", style="primary")
         self.set_current.on_click(lambda _b: self._act(self.service.set_current,
                                                        self.current.value or None))
-        self.case = wb(w.Text(placeholder=_("A case written up from a proven solution"),
-                              layout=w.Layout(width="28em")), "wb-programme-case")
+        self.case = w.Text(placeholder=_("A case written up from a proven solution"),
+                           layout=w.Layout(width="28em"), **wb_classes("wb-programme-case"))
         self.add_case = button(_("Add the case"), "wb-programme-add-case")
         self.add_case.on_click(lambda _b: self._add_case())
         self.summary = html_box("", "wb-programme-summary")
         self._chosen: str | None = None
-        self.widget = wb(w.VBox([
+        self.widget = w.VBox([
             html_box(f'<h4>{esc(_("The programme in six stages"))}</h4>'),
             self.summary,
-            wb(w.HBox([b.widget for b in self.boxes], layout=w.Layout(flex_flow="row wrap")),
-               "wb-stages"),
+            w.HBox([b.widget for b in self.boxes], layout=w.Layout(flex_flow="row wrap"),
+                   **wb_classes("wb-stages")),
             w.HBox([html_box(f'<span class="wb-label">{esc(_("Current stage"))}</span>'),
                     self.current, self.set_current], layout=w.Layout(flex_flow="row wrap")),
             w.HBox([html_box(f'<span class="wb-label">{esc(_("Cases (stage 6)"))}</span>'),
                     self.case, self.add_case], layout=w.Layout(flex_flow="row wrap")),
             self.message.widget,
-        ]), "wb-programme")
+        ], **wb_classes("wb-programme"))
         self.refresh()
 
     def _act(self, action, *args) -> None:

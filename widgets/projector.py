@@ -12,7 +12,7 @@ from actionlab.settings import Settings
 from actionlab.urls import join_url
 
 from .canvas import CanvasBoard, MemberNames
-from .common import esc, html_box, set_shown, wb
+from .common import esc, html_box, set_shown, wb_classes
 from .followup import GroupFollowup
 from .keygate import key_refusal
 from .live import LiveLoop
@@ -61,24 +61,23 @@ class ProjectorPage:
         self.controls = RoomControls(workbook, self.room, _, compact=True)
         self.boards: list[CanvasBoard] = []
         self.counts: dict[int, w.HTML] = {}
-        self.grid = wb(w.GridBox([], layout=w.Layout(grid_gap="12px")), "wb-projector-grid")
-        self.switch = wb(
-            w.ToggleButtons(options=[(c.title(workshop.lang), c.key) for c in self.canvases],
-                            value=self.canvases[0].key),
-            "wb-projector-canvas",
-        )
+        self.grid = w.GridBox([], layout=w.Layout(grid_gap="12px"),
+                              **wb_classes("wb-projector-grid"))
+        self.switch = w.ToggleButtons(options=[(c.title(workshop.lang), c.key) for c in self.canvases],
+                                      value=self.canvases[0].key,
+                                      **wb_classes("wb-projector-canvas"))
         self.switch.observe(lambda change: self.show_canvas(change["new"]), names="value")
         if len(self.canvases) == 1:
             set_shown(self.switch, False)
         self.show_canvas(self.canvases[0].key)
         self._step = None
         self._follow_step()
-        self.widget = wb(w.VBox([
+        self.widget = w.VBox([
             header,
-            wb(w.HBox([self.banner.widget, self.timer.widget]), "wb-projector-status"),
+            w.HBox([self.banner.widget, self.timer.widget], **wb_classes("wb-projector-status")),
             self.question.widget, self.rules.widget, self.switch, self.grid,
             self.controls.widget,
-        ]), "wb-page", "wb-projector", "wb-projection")
+        ], **wb_classes("wb-page", "wb-projector", "wb-projection"))
         self._apply_theme()
         self.loop = LiveLoop(feed, settings.poll_interval)
         self.loop.subscribe(self.on_changes)
@@ -108,19 +107,16 @@ class ProjectorPage:
             self.boards.append(board)
             self.strips.append(strip)
             panels.append(
-                wb(
-                    w.VBox([
-                        html_box(f'<div class="wb-group-name">{esc(group.name)}</div>', "wb-group-header"),
-                        count,
-                        group_step.widget,
-                        group_question.widget,
-                        queue.widget,
-                        followup.widget,
-                        strip.widget,
-                        board.widget,
-                    ]),
-                    "wb-group-panel", f"wb-group-{group.number}",
-                )
+                w.VBox([
+                    html_box(f'<div class="wb-group-name">{esc(group.name)}</div>', "wb-group-header"),
+                    count,
+                    group_step.widget,
+                    group_question.widget,
+                    queue.widget,
+                    followup.widget,
+                    strip.widget,
+                    board.widget,
+                ], **wb_classes("wb-group-panel", f"wb-group-{group.number}"))
             )
         self.grid.children = panels
         columns = {4: 2, 5: 3}.get(len(panels), len(panels))  # 4 groups: 2 × 2; 5: 3 + 2

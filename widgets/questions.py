@@ -9,7 +9,7 @@ from actionlab.services import Workbook
 from actionlab.services.live import ChangeBatch
 from actionlab.services.questions import PURPOSES
 
-from .common import MessageLine, button, esc, guarded, html_box, local_time, wb
+from .common import MessageLine, button, esc, guarded, html_box, local_time, wb_classes
 from .roomwatch import RoomWatch
 
 
@@ -21,24 +21,27 @@ class QuestionsPanel:
         self.lang = room.workshop.lang
         self.message = MessageLine(_)
         groups = workbook.workshops.groups(room.workshop)
-        self.purpose = wb(w.ToggleButtons(options=[(_(t), k) for k, t in PURPOSES.items()],
-                                          value="clarify"), "wb-question-purpose")
-        self.pick = wb(w.Select(options=[], rows=6, layout=w.Layout(width="100%")), "wb-question-pick")
+        self.purpose = w.ToggleButtons(options=[(_(t), k) for k, t in PURPOSES.items()],
+                                       value="clarify", **wb_classes("wb-question-purpose"))
+        self.pick = w.Select(options=[], rows=6, layout=w.Layout(width="100%"),
+                             **wb_classes("wb-question-pick"))
         self.purpose.observe(lambda _c: self._fill(), names="value")
-        self.custom = wb(w.Text(placeholder=_("…or type your own question"),
-                                layout=w.Layout(width="100%")), "wb-question-custom")
-        self.target = wb(w.Dropdown(options=[(_("All groups"), 0)] + [(g.name, g.id) for g in groups],
-                                    value=0, layout=w.Layout(width="10em")), "wb-question-target")
+        self.custom = w.Text(placeholder=_("…or type your own question"),
+                             layout=w.Layout(width="100%"), **wb_classes("wb-question-custom"))
+        self.target = w.Dropdown(options=[(_("All groups"), 0)] + [(g.name, g.id) for g in groups],
+                                 value=0, layout=w.Layout(width="10em"),
+                                 **wb_classes("wb-question-target"))
         self.target.observe(lambda _c: self.refresh(), names="value")
         self.push = button(_("Put the question"), "wb-question-push", style="primary")
         self.push.on_click(lambda _b: self._push())
         self.clear = button(_("Take it down"), "wb-question-clear")
         self.clear.on_click(lambda _b: self._act(workbook.questions.clear, (self.target.value or None)))
-        self.first = wb(w.ToggleButton(value=False, description=_("Questions first"), layout=w.Layout(width="auto")), "wb-question-first")
+        self.first = w.ToggleButton(value=False, description=_("Questions first"), layout=w.Layout(width="auto"),
+                                    **wb_classes("wb-question-first"))
         self._guard = False
         self.first.observe(self._first_changed, names="value")
         self.log = html_box("", "wb-question-log")
-        self.widget = wb(w.VBox([
+        self.widget = w.VBox([
             html_box(f'<h4>{esc(_("Questions for the groups"))}</h4>'),
             self.purpose, self.pick, self.custom,
             w.HBox([html_box(f'<span class="wb-label">{esc(_("To"))}</span>'), self.target,
@@ -47,7 +50,7 @@ class QuestionsPanel:
             self.message.widget,
             html_box(f'<h4>{esc(_("Question log"))}</h4>'),
             self.log,
-        ]), "wb-questions")
+        ], **wb_classes("wb-questions"))
         self._fill()
         self.refresh()
 

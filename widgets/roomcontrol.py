@@ -14,7 +14,7 @@ from actionlab.services.live import ChangeBatch
 from actionlab.services.roomstate import HIDDEN, LOCKED, MODES, OPEN, PRIVATE
 from actionlab.services.timer import MORE_SECONDS
 
-from .common import MessageLine, button, esc, guarded, html_box, wb
+from .common import MessageLine, button, esc, guarded, html_box, wb_classes
 from .roomview import StepBanner, TimerDisplay
 from .roomwatch import RoomWatch
 
@@ -49,27 +49,29 @@ class RoomControls:
         self.message = MessageLine(_)
         ws = room.workshop
         groups = workbook.workshops.groups(ws)
-        self.scope = wb(w.Dropdown(options=[(_("All groups"), 0)] + [(g.name, g.id) for g in groups],
-                                   value=0, layout=w.Layout(width="10em")), "wb-room-scope")
+        self.scope = w.Dropdown(options=[(_("All groups"), 0)] + [(g.name, g.id) for g in groups],
+                                value=0, layout=w.Layout(width="10em"),
+                                **wb_classes("wb-room-scope"))
         self.scope.observe(lambda _c: self.refresh(), names="value")
         self.prev = button("◀ " + _("Previous step"), "wb-room-prev")
         self.next = button(_("Next step") + " ▶", "wb-room-next", style="primary")
         self.prev.on_click(lambda _b: self._act(workbook.room.move, -1, self.group_id))
         self.next.on_click(lambda _b: self._act(workbook.room.move, 1, self.group_id))
-        self.step = wb(w.Dropdown(options=[], layout=w.Layout(width="16em")), "wb-room-step")
+        self.step = w.Dropdown(options=[], layout=w.Layout(width="16em"),
+                               **wb_classes("wb-room-step"))
         self.go = button(_("Go"), "wb-room-go")
         self.go.on_click(lambda _b: self._act(workbook.room.go, self.step.value, self.group_id))
         mode_titles = {OPEN: _("open"), LOCKED: _("locked"), HIDDEN: _("hidden"), PRIVATE: _("private writing")}
-        self.mode = wb(w.ToggleButtons(options=[(mode_titles[m], m) for m in MODES], value=OPEN),
-                       "wb-room-mode")
+        self.mode = w.ToggleButtons(options=[(mode_titles[m], m) for m in MODES], value=OPEN,
+                                    **wb_classes("wb-room-mode"))
         self._mode_guard = False
         self.mode.observe(self._mode_changed, names="value")
         self.reveal = button(_("Reveal"), "wb-room-reveal", style="warning")
         self.reveal.on_click(lambda _b: self._act(workbook.room.reveal_current))
         self.banner = StepBanner(workbook, room, _)
         self.timer = TimerDisplay(room, self.banner.title_of, _)  # the chime plays on the projector only
-        self.minutes = wb(w.BoundedIntText(value=10, min=1, max=240, layout=w.Layout(width="5em")),
-                          "wb-timer-minutes")
+        self.minutes = w.BoundedIntText(value=10, min=1, max=240, layout=w.Layout(width="5em"),
+                                        **wb_classes("wb-timer-minutes"))
         self.start = button(_("Start new time"), "wb-timer-start")
         self.start.on_click(lambda _b: self._act(workbook.timer.start, self.minutes.value * 60))
         self.toggle = button(_("Start / pause"), "wb-timer-toggle", style="primary")
@@ -78,8 +80,8 @@ class RoomControls:
         self.plus1.on_click(lambda _b: self._act(workbook.timer.extend, 60))
         self.plus5 = button("+5 " + _("min"), "wb-timer-plus5")
         self.plus5.on_click(lambda _b: self._act(workbook.timer.extend, 300))
-        self.sound = wb(w.Checkbox(value=False, description=_("Chime at zero (projector)"), indent=False),
-                        "wb-timer-sound")
+        self.sound = w.Checkbox(value=False, description=_("Chime at zero (projector)"), indent=False,
+                                **wb_classes("wb-timer-sound"))
         self.sound.observe(lambda c: self._switch(workbook.room.set_sound, c["new"], "sound"), names="value")
         self.ask = button(_("Ask: ready?"), "wb-ready-ask")
         self.ask.on_click(lambda _b: self._act(workbook.timer.ask_ready, self.group_id))
@@ -88,12 +90,15 @@ class RoomControls:
         self.extend_more = button(_("Give 2 more minutes"), "wb-ready-extend")
         self.extend_more.on_click(lambda _b: self._act(workbook.timer.extend, MORE_SECONDS))
         self.counts = html_box("", "wb-ready-counts")
-        self.rules = wb(w.ToggleButton(value=False, description=_("Rules on screen"), layout=w.Layout(width="auto")), "wb-rules-toggle")
+        self.rules = w.ToggleButton(value=False, description=_("Rules on screen"), layout=w.Layout(width="auto"),
+                                    **wb_classes("wb-rules-toggle"))
         self.rules.observe(lambda c: self._switch(workbook.room.show_rules, c["new"], "rules"), names="value")
-        self.entry = wb(w.ToggleButton(value=False, description=_("Entry closed"), layout=w.Layout(width="auto")), "wb-entry-lock")
+        self.entry = w.ToggleButton(value=False, description=_("Entry closed"), layout=w.Layout(width="auto"),
+                                    **wb_classes("wb-entry-lock"))
         self.entry.observe(lambda c: self._switch(workbook.room.lock_entry, c["new"], "entry_locked"),
                            names="value")
-        self.theme = wb(w.ToggleButton(value=True, description=_("Dark projector"), layout=w.Layout(width="auto")), "wb-theme-toggle")
+        self.theme = w.ToggleButton(value=True, description=_("Dark projector"), layout=w.Layout(width="auto"),
+                                    **wb_classes("wb-theme-toggle"))
         self.theme.observe(lambda c: self._switch(workbook.room.set_theme,
                                                   "dark" if c["new"] else "light", "theme"), names="value")
         keys = html_box(shortcuts_html(_), "wb-shortcuts")
@@ -101,10 +106,10 @@ class RoomControls:
         if compact:
             rows = [w.HBox([self.prev, self.next, self.toggle, self.plus1, self.reveal,
                             self.rules]), keys]
-            self.widget = wb(w.VBox(rows + [self.message.widget]), "wb-room-controls",
-                             "wb-room-controls-compact")
+            self.widget = w.VBox(rows + [self.message.widget],
+                                 **wb_classes("wb-room-controls", "wb-room-controls-compact"))
         else:
-            self.widget = wb(w.VBox([
+            self.widget = w.VBox([
                 self.banner.widget,
                 w.HBox([label(_("Who moves")), self.scope, self.prev, self.next]),
                 w.HBox([label(_("Jump to")), self.step, self.go]),
@@ -121,7 +126,7 @@ class RoomControls:
                 w.HBox([self.rules, self.entry, self.theme]),
                 keys,
                 self.message.widget,
-            ]), "wb-room-controls")
+            ], **wb_classes("wb-room-controls"))
         self.refresh()
 
     @property

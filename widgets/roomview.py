@@ -16,9 +16,20 @@ from actionlab.beep import chime
 from actionlab.clock import utcnow
 from actionlab.library import Library
 from actionlab.services import Workbook
-from actionlab.services.roomstate import HIDDEN, LOCKED, PRIVATE, Countdown, Queue, clock
+from actionlab.services.roomstate import ALL, HIDDEN, LOCKED, PRIVATE, Countdown, Queue, clock
 
-from .common import MessageLine, box, button, esc, guarded, hbox, html_box, set_shown, vbox, wb
+from .common import (
+    MessageLine,
+    box,
+    button,
+    esc,
+    guarded,
+    hbox,
+    html_box,
+    set_shown,
+    vbox,
+    wb_classes,
+)
 from .roomwatch import RoomWatch
 
 if TYPE_CHECKING:
@@ -47,7 +58,7 @@ class TimerDisplay:
         self.sound = sound
         self._shown = None
         self._was_up = True
-        self.widget = vbox([self.html, self.audio_box], "wb-timer-box")
+        self.widget = vbox([self.html, self.audio_box], "wb-timer-box", shown=False)  # until a timer runs
         self.tick()
 
     def tick(self, now=None) -> None:
@@ -63,8 +74,9 @@ class TimerDisplay:
             self.html.value = self._shown = value
         up = timer.active and timer.remaining(now) <= 0
         if up and not self._was_up and self.sound and state.sound:
-            self.audio_box.children = [wb(w.Audio(value=chime(), format="wav", autoplay=True,
-                                                  loop=False, controls=False), "wb-timer-chime")]
+            self.audio_box.children = [w.Audio(value=chime(), format="wav", autoplay=True,
+                                               loop=False, controls=False,
+                                               **wb_classes("wb-timer-chime"))]
         elif not up and self.audio_box.children:
             self.audio_box.children = []
         self._was_up = up
@@ -126,15 +138,27 @@ class QuestionBanner:
     def refresh(self) -> None:
         q = self.room.state.question_for(self.group_id)
         if self.group_id is None:  # the projector's top: only questions to the whole room
-            q = self.room.state.questions.get("all")
+            q = self.room.state.questions.get(ALL)
         elif self.own_only:
             q = self.room.state.questions.get(self.group_id)
-        if q is None:
-            self.widget.value = ""
-            return
-        self.widget.value = (f'<div class="wb-question" data-question="{q.id}">'
-                             f'<span class="wb-question-label">{esc(self._("The facilitator asks"))}</span>'
-                             f'<span class="wb-question-text">{esc(q.text)}</span></div>')
+        parts = []
+        if q is not None:
+            parts.append(f'<div class="wb-question" data-question="{q.id}">'
+                         f'<span class="wb-question-label">{esc(self._("The facilitator asks"))}</span>'
+                         f'<span class="wb-question-text">{esc(q.text)}</span></div>')
+        if self._asks_questions_first():  # people see the rule before a statement is refused
+            parts.append(f'<div class="wb-questions-first-on">'
+                         f'{esc(self._("Questions first: only questions are taken until the facilitator opens statements."))}'  # noqa: E501
+                         f'</div>')
+        self.widget.value = "".join(parts)
+
+    def _asks_questions_first(self) -> bool:
+        state = self.room.state
+        if self.group_id is None:  # the projector's top: the whole room's setting
+            return bool(state.question_first.get(ALL, False))
+        if self.own_only:  # a projector panel: only a group's own setting (the room's is above)
+            return bool(state.question_first.get(self.group_id, False))
+        return state.asks_questions_first(self.group_id)
 
 
 def rules_html(library: Library, lang: str, _) -> str:
@@ -227,7 +251,7 @@ class ReadyPrompt:
         self.widget = vbox([
             html_box(f'<div class="wb-ready-question">{esc(_("Is your group ready to move on?"))}</div>'),
             hbox([self.ready, self.more]), self.answered, self.message.widget,
-        ], "wb-ready-prompt")
+        ], "wb-ready-prompt", shown=False)  # until the facilitator asks
         self._prompt = None
         self.refresh()
 

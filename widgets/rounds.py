@@ -13,7 +13,7 @@ from actionlab.services.live import ChangeBatch
 from actionlab.services.roomstate import clock
 from actionlab.services.speaking import SKIP_REASONS
 
-from .common import MessageLine, button, esc, guarded, html_box, wb
+from .common import MessageLine, button, esc, guarded, html_box, wb_classes
 from .roomview import QueueDisplay
 from .roomwatch import RoomWatch
 
@@ -32,10 +32,11 @@ class RoundControl:
         self._ = _
         self.message = MessageLine(_)
         self.display = QueueDisplay(workbook, room, group.id, names, _)
-        self.seconds = wb(w.BoundedIntText(value=120, min=15, max=1800, step=15,
-                                           layout=w.Layout(width="6em")), "wb-round-seconds")
-        self.shuffle = wb(w.Checkbox(value=False, description=_("Random order"), indent=False,
-                                     layout=w.Layout(width="auto")), "wb-round-shuffle")
+        self.seconds = w.BoundedIntText(value=120, min=15, max=1800, step=15,
+                                        layout=w.Layout(width="6em"),
+                                        **wb_classes("wb-round-seconds"))
+        self.shuffle = w.Checkbox(value=False, description=_("Random order"), indent=False,
+                                  layout=w.Layout(width="auto"), **wb_classes("wb-round-shuffle"))
         self.setup = button(_("New round"), "wb-round-setup")
         self.setup.on_click(lambda _b: self._act(workbook.speaking.setup, self.seconds.value,
                                                  shuffle=self.shuffle.value))
@@ -45,22 +46,23 @@ class RoundControl:
         self.pause.on_click(lambda _b: self._act(workbook.speaking.pause_turn))
         self.next = button(_("Next speaker"), "wb-round-next", style="success")
         self.next.on_click(lambda _b: self._act(workbook.speaking.next))
-        self.reason = wb(w.Dropdown(options=[(_(t), k) for k, t in SKIP_REASONS.items()
-                                             if k in ("passed", "absent")],
-                                    value="passed", layout=w.Layout(width="10em")), "wb-round-skip-reason")
+        self.reason = w.Dropdown(options=[(_(t), k) for k, t in SKIP_REASONS.items()
+                                          if k in ("passed", "absent")],
+                                 value="passed", layout=w.Layout(width="10em"),
+                                 **wb_classes("wb-round-skip-reason"))
         self.skip = button(_("Skip"), "wb-round-skip")
         self.skip.on_click(lambda _b: self._act(workbook.speaking.next, reason=self.reason.value))
         self.end = button(_("End round"), "wb-round-end", style="danger")
         self.end.on_click(lambda _b: self._act(workbook.speaking.end))
         self.seconds_label = html_box(f'<span class="wb-label">{esc(_("Seconds each"))}</span>')
-        self.widget = wb(w.VBox([
+        self.widget = w.VBox([
             self.display.widget,
             w.HBox([self.start, self.pause, self.next, self.reason, self.skip, self.end],
                    layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.seconds_label, self.seconds, self.shuffle, self.setup],
                    layout=w.Layout(flex_flow="row wrap")),
             self.message.widget,
-        ]), "wb-round", f"wb-round-group-{group.number}")
+        ], **wb_classes("wb-round", f"wb-round-group-{group.number}"))
         self.refresh()
 
     def _act(self, action, *args, **kwargs) -> None:
@@ -129,13 +131,13 @@ class RoundsPanel:
             control = RoundControl(workbook, room, group, FACILITATOR_AUTHOR, names, _)
             self.controls.append(control)
         self.airtime = html_box("", "wb-airtime")
-        self.widget = wb(w.VBox([
-            wb(w.Box([wb(w.VBox([html_box(f'<div class="wb-group-name">{esc(c.group.name)}</div>'),
-                                 c.widget]), "wb-round-panel") for c in self.controls]),
-               "wb-rounds-grid"),
+        self.widget = w.VBox([
+            w.Box([w.VBox([html_box(f'<div class="wb-group-name">{esc(c.group.name)}</div>'),
+                           c.widget], **wb_classes("wb-round-panel")) for c in self.controls],
+                  **wb_classes("wb-rounds-grid")),
             html_box(f'<h4>{esc(_("Speaking time (fairness)"))}</h4>'),
             self.airtime,
-        ]), "wb-rounds")
+        ], **wb_classes("wb-rounds"))
         self.refresh_airtime()
 
     def refresh_airtime(self) -> None:

@@ -15,7 +15,7 @@ from actionlab.library import SurveyForm as SurveyDef
 from actionlab.services import Workbook
 from actionlab.services.live import ChangeBatch
 
-from .common import HIDDEN, MessageLine, button, esc, guarded, html_box, set_shown, vbox, wb
+from .common import HIDDEN, MessageLine, button, esc, guarded, html_box, set_shown, vbox, wb_classes
 from .roomwatch import RoomWatch
 
 if TYPE_CHECKING:
@@ -63,15 +63,17 @@ class SurveyForm:
         rows = []
         for q in survey.questions:
             if q.type == "likert":
-                field = wb(w.RadioButtons(options=scale, value=mine.get(q.key),
-                                          layout=w.Layout(width="auto")), "wb-survey-answer-likert")
+                field = w.RadioButtons(options=scale, value=mine.get(q.key),
+                                       layout=w.Layout(width="auto"),
+                                       **wb_classes("wb-survey-answer-likert"))
             elif q.type == "choice":
-                field = wb(w.RadioButtons(options=[(o.title(lang), o.key) for o in q.options],
-                                          value=mine.get(q.key), layout=w.Layout(width="auto")),
-                           "wb-survey-answer-choice")
+                field = w.RadioButtons(options=[(o.title(lang), o.key) for o in q.options],
+                                       value=mine.get(q.key), layout=w.Layout(width="auto"),
+                                       **wb_classes("wb-survey-answer-choice"))
             else:
-                field = wb(w.Textarea(value=str(mine.get(q.key, "")), rows=3,
-                                      layout=w.Layout(width="100%")), "wb-survey-answer-text")
+                field = w.Textarea(value=str(mine.get(q.key, "")), rows=3,
+                                   layout=w.Layout(width="100%"),
+                                   **wb_classes("wb-survey-answer-text"))
             self.inputs[q.key] = field
             mark = "" if q.required else f' <span class="wb-hint">{esc(_("optional"))}</span>'
             rows.append(vbox([

@@ -16,7 +16,7 @@ from actionlab.services.access import FACILITATOR
 from actionlab.services.live import ChangeBatch
 from actionlab.services.teams import DIVERSITY_FIELDS, NON_MEMBER_ROLES
 
-from .common import MessageLine, button, esc, guarded, html_box, wb
+from .common import MessageLine, button, esc, guarded, html_box, wb_classes
 
 if TYPE_CHECKING:
     from actionlab.db.models import Group, Member, Workshop
@@ -57,23 +57,20 @@ class MemberRow:
         self.cells = {f: html_box("", "wb-roster-cell", f"wb-roster-{f}") for f in PROFILE_FIELDS}
         for cell in self.cells.values():
             cell.layout = CELL
-        self.group = wb(w.Dropdown(options=panel.group_options, layout=w.Layout(width="9em")),
-                        "wb-member-group")
-        self.role = wb(w.Dropdown(options=panel.role_options, layout=w.Layout(width="10em")),
-                       "wb-member-role")
-        self.subtask = wb(w.Text(placeholder=_("Sub-task"), layout=w.Layout(width="18em")),
-                          "wb-member-subtask")
+        self.group = w.Dropdown(options=panel.group_options, layout=w.Layout(width="9em"),
+                                **wb_classes("wb-member-group"))
+        self.role = w.Dropdown(options=panel.role_options, layout=w.Layout(width="10em"),
+                               **wb_classes("wb-member-role"))
+        self.subtask = w.Text(placeholder=_("Sub-task"), layout=w.Layout(width="18em"),
+                              **wb_classes("wb-member-subtask"))
         self.save = button(_("Save"), "wb-member-subtask-save")
         self.flag = html_box("", "wb-no-subtask-flag")
         self.group.observe(self._group_changed, names="value")
         self.role.observe(self._role_changed, names="value")
         self.subtask.observe(self._typed, names="value")
         self.save.on_click(lambda _b: self._save())
-        self.widget = wb(
-            w.HBox([self.name, *self.cells.values(), self.group, self.role, self.subtask,
-                    self.save, self.flag]),
-            "wb-roster-row",
-        )
+        self.widget = w.HBox([self.name, *self.cells.values(), self.group, self.role, self.subtask,
+                              self.save, self.flag], **wb_classes("wb-roster-row"))
         self.show(member)
 
     def show(self, member: Member) -> None:
@@ -147,8 +144,9 @@ class TeamsPanel:
         self.rows: dict[int, MemberRow] = {}
 
         # -- import ----------------------------------------------------------------------
-        self.upload = wb(w.FileUpload(accept=".csv,.xlsx", multiple=False,
-                                      description=_("Choose roster file")), "wb-roster-upload")
+        self.upload = w.FileUpload(accept=".csv,.xlsx", multiple=False,
+                                   description=_("Choose roster file"),
+                                   **wb_classes("wb-roster-upload"))
         self.import_button = button(_("Import roster"), "wb-roster-import", style="primary")
         self.import_button.on_click(lambda _b: self.import_upload())
         self.report = html_box("", "wb-roster-report")
@@ -156,12 +154,12 @@ class TeamsPanel:
         hint = _("A CSV or XLSX file, one person a row, with the column titles in the first row: {columns}, and optionally group (number or name) and role. Chinese titles such as 姓名 and 部门 work too.",
                  columns=("、" if self.lang == "zh" else ", ").join(
                      [_("Name"), *(labels[f] for f in PROFILE_FIELDS)]))
-        importer = wb(w.VBox([
+        importer = w.VBox([
             html_box(f'<h4>{esc(_("Import a roster"))}</h4>'
                      f'<div class="wb-teams-hint">{esc(hint)}</div>'),
             w.HBox([self.upload, self.import_button]),
             self.report,
-        ]), "wb-roster-importer")
+        ], **wb_classes("wb-roster-importer"))
 
         # -- the roster ------------------------------------------------------------------
         head = [html_box(f"<b>{esc(_('Name'))}</b>")]
@@ -175,19 +173,19 @@ class TeamsPanel:
             cell.layout = w.Layout(width=width)
             head.append(cell)
         self.empty = html_box("", "wb-roster-empty")
-        self.rows_box = wb(w.VBox([]), "wb-roster-rows")
+        self.rows_box = w.VBox([], **wb_classes("wb-roster-rows"))
 
         # -- checks, roles, diversity ----------------------------------------------------
         self.checks = html_box("", "wb-team-checks")
         self.duties = html_box(self._duties(), "wb-role-duties")
         self.chart = html_box("", "wb-diversity-chart")
 
-        self.widget = wb(w.VBox([
+        self.widget = w.VBox([
             html_box(f'<h3>{esc(_("Teams"))}</h3>'),
             importer,
             self.message.widget,
             html_box(f'<h4>{esc(_("Roster"))}</h4>'),
-            wb(w.HBox(head), "wb-roster-head"),
+            w.HBox(head, **wb_classes("wb-roster-head")),
             self.empty,
             self.rows_box,
             html_box(f'<h4>{esc(_("Checks"))}</h4>'
@@ -197,7 +195,7 @@ class TeamsPanel:
             self.chart,
             html_box(f'<h4>{esc(_("The roles and their duties"))}</h4>'),
             self.duties,
-        ]), "wb-teams")
+        ], **wb_classes("wb-teams"))
         self.refresh()
 
     # -- helpers for the rows ------------------------------------------------------------

@@ -10,7 +10,7 @@ from actionlab.services import Workbook
 from actionlab.services.live import ChangeBatch
 from actionlab.services.trace import TraceNode, TraceService
 
-from .common import esc, html_box, wb
+from .common import esc, html_box, wb_classes
 from .roomwatch import RoomWatch
 
 #: Entities whose changes can alter a group's chain.
@@ -53,20 +53,20 @@ class TracePanel:
         self._ = _
         self.lang = getattr(_, "lang", None) or room.workshop.lang
         groups = workbook.workshops.groups(room.workshop)
-        self.group = wb(w.Dropdown(options=[(g.name, g.id) for g in groups],
-                                   value=groups[0].id if groups else None,
-                                   layout=w.Layout(width="20em")), "wb-trace-group")
+        self.group = w.Dropdown(options=[(g.name, g.id) for g in groups],
+                                value=groups[0].id if groups else None,
+                                layout=w.Layout(width="20em"), **wb_classes("wb-trace-group"))
         self.group.observe(lambda _c: self.refresh(), names="value")
-        self.expand = wb(w.ToggleButton(value=False, description=_("Open every level"),
-                                        layout=w.Layout(width="auto")), "wb-trace-expand")
+        self.expand = w.ToggleButton(value=False, description=_("Open every level"),
+                                     layout=w.Layout(width="auto"), **wb_classes("wb-trace-expand"))
         self.expand.observe(lambda _c: self.refresh(), names="value")
         self.tree = html_box("", "wb-trace-tree")
-        self.widget = wb(w.VBox([
+        self.widget = w.VBox([
             html_box(f'<h4>{esc(_("From the key problem to the lessons"))}</h4>'),
             w.HBox([html_box(f'<span class="wb-label">{esc(_("Group"))}</span>'), self.group,
                     self.expand], layout=w.Layout(flex_flow="row wrap")),
             self.tree,
-        ]), "wb-trace")
+        ], **wb_classes("wb-trace"))
         self.refresh()
 
     def refresh(self) -> None:

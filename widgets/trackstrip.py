@@ -13,7 +13,7 @@ from actionlab import charts, frames, trackcharts
 from actionlab.services import Workbook
 from actionlab.services.live import ChangeBatch
 
-from .common import esc, html_box, wb
+from .common import esc, html_box, wb_classes
 from .roomwatch import RoomWatch
 
 TABLES = ("groups", "members", "actions", "action_updates", "meetings")
@@ -28,7 +28,7 @@ class TrackCharts:
         self.timeline = html_box("", "wb-chart", "wb-chart-timeline")
         self.trend = html_box("", "wb-chart", "wb-chart-trend")
         self._last: dict[str, str] = {}
-        self.widget = wb(w.VBox([self.timeline, self.trend]), "wb-track-charts")
+        self.widget = w.VBox([self.timeline, self.trend], **wb_classes("wb-track-charts"))
         self.refresh()
 
     def on_changes(self, batch: ChangeBatch) -> None:

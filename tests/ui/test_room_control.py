@@ -231,6 +231,8 @@ def test_meeting_rules_attendance_questions_and_question_first(pages, server, ro
 
     # questions first: statements are refused until the facilitator opens them
     questions.locator(".wb-question-first").click()
+    for page in (projector, ann, dee):  # everyone is told before a statement is refused
+        expect(page.locator(".wb-questions-first-on")).to_be_visible()
     board = dee.locator(".wb-canvas-restructure")
     board.locator(".wb-column-symptoms .wb-add-text textarea").fill("Queues are long.")
     board.locator(".wb-column-symptoms .wb-add-button").click()
@@ -240,6 +242,7 @@ def test_meeting_rules_attendance_questions_and_question_first(pages, server, ro
     board.locator(".wb-column-symptoms .wb-add-button").click()
     expect(board.locator(".wb-column-symptoms .wb-card-text")).to_have_text(["Why are queues long?"])
     questions.locator(".wb-question-first").click()
+    expect(dee.locator(".wb-questions-first-on")).to_have_count(0)  # statements open again
     board.locator(".wb-column-symptoms .wb-add-text textarea").fill("Queues are long.")
     board.locator(".wb-column-symptoms .wb-add-button").click()
     expect(board.locator(".wb-column-symptoms .wb-card")).to_have_count(2)

@@ -24,6 +24,27 @@ async def until(condition, seconds: float = 10.0) -> None:
         await asyncio.sleep(0.05)
 
 
+def loop_sees_a_card(wb, ws, group, signal, *, fallback: float, ready):
+    """Run a live loop on ``signal``; once ``ready()`` holds, add a card.
+    Returns the actions the loop handed to its subscriber."""
+    feed = wb.feed(ws.id)
+    feed.signal = signal
+    loop = LiveLoop(feed, interval=0.05)
+    loop.fallback = fallback
+    seen: list[str] = []
+    loop.subscribe(lambda batch: seen.extend(c.action for c in batch.changes))
+
+    async def scenario():
+        loop.start()
+        await until(ready)
+        wb.canvas.add_card(FACILITATOR_AUTHOR, ws, group.id, "restructure", "symptoms", "late")
+        await until(lambda: seen)
+        loop.stop()
+
+    run_in_own_loop(scenario)
+    return seen
+
+
 def test_sqlite_signal_fires_once_per_commit_and_not_on_reads(wb):
     ws = wb.workshops.create("Signal", "en", 1)
     group = wb.workshops.groups(ws)[0]
@@ -98,27 +119,36 @@ def test_a_signal_that_breaks_falls_back_to_polling(wb):
 
     class Breaks(ChangeSignal):
         broken = False
+        ever_broke = False
 
         def changed(self):
-            self.broken = True  # as PgNotifySignal does when its server goes away
+            self.broken = Breaks.ever_broke = True  # as PgNotifySignal does when its server goes
             return True
 
-    feed = wb.feed(ws.id)
-    feed.signal = Breaks
-    loop = LiveLoop(feed, interval=0.05)
-    loop.fallback = 3600.0
-    seen: list[str] = []
-    loop.subscribe(lambda batch: seen.extend(c.action for c in batch.changes))
-
-    async def scenario():
-        loop.start()
-        await asyncio.sleep(0.2)  # broken by now
-        wb.canvas.add_card(FACILITATOR_AUTHOR, ws, group.id, "restructure", "symptoms", "late")
-        await until(lambda: seen)
-        loop.stop()
-
-    run_in_own_loop(scenario)
+    seen = loop_sees_a_card(wb, ws, group, Breaks, fallback=3600.0, ready=lambda: Breaks.ever_broke)
     assert seen == ["card.add"]
+
+
+def test_a_loop_that_dies_of_an_unexpected_error_starts_again(wb, caplog):
+    """An error nobody foresaw (not the store being away) ends the loop's task: it is logged and
+    the loop starts again, so the page keeps following the room."""
+    ws = wb.workshops.create("Dies once", "en", 1)
+    group = wb.workshops.groups(ws)[0]
+
+    class FailsOnce(ChangeSignal):
+        broken = False
+        failed = False
+
+        def changed(self):
+            if not FailsOnce.failed:
+                FailsOnce.failed = True
+                raise RuntimeError("unforeseen")
+            return False
+
+    seen = loop_sees_a_card(wb, ws, group, FailsOnce, fallback=0.1,
+                            ready=lambda: FailsOnce.failed)
+    assert seen == ["card.add"]
+    assert "live loop stopped" in caplog.text
 
 
 def test_a_tick_still_polls_and_runs_the_tickers(wb):
