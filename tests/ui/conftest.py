@@ -94,3 +94,6 @@ def server(tmp_path):
     srv = VoilaServer(tmp_path, f"sqlite:///{tmp_path / 'room.db'}").start()
     yield srv
     srv.stop()
+    # the pages' front end sends the kernel only messages Voila lets through
+    refused = [line for line in srv.log().splitlines() if "which is not allowed" in line]
+    assert not refused, f"the server refused messages from the pages: {refused[:3]}"

@@ -96,6 +96,9 @@ async function start() {
   const kernel = new KernelConnection({
     model: { id: config.kernelId, name: "python3" },
     serverSettings,
+    // Voila forwards only comm and kernel-info messages: a request for a subshell would never
+    // be answered (and fills the server's log with warnings), so comms stay on the main shell.
+    commsOverSubshells: "disabled",
   });
   const manager = new PageWidgets(kernel);
   window.actionlabFrontend.kernel = kernel;
