@@ -23,7 +23,12 @@ await build({
   loader: { ".woff": "empty", ".woff2": "empty", ".ttf": "empty", ".eot": "empty", ".svg": "dataurl" },
   // ipywidgets' sanitize-html (and its HTML and CSS parsers, a third of the script) is used
   // for descriptions marked as HTML only, which the pages never have: text escaped instead
-  alias: { "sanitize-html": path.join(here, "src", "escape-html.mjs") },
+  // and jQuery, which ipywidgets and Backbone use only to bind a view's events: the part
+  // they use instead (src/dom-events.cjs)
+  alias: {
+    "sanitize-html": path.join(here, "src", "escape-html.mjs"),
+    jquery: path.join(here, "src", "dom-events.cjs"),
+  },
   logLevel: "warning",
 });
 console.log(`built ${path.relative(process.cwd(), out) || "."}/frontend.js and frontend.css`);

@@ -90,10 +90,12 @@ def pages(playwright_browser, request):
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, request):
     srv = VoilaServer(tmp_path, f"sqlite:///{tmp_path / 'room.db'}").start()
     yield srv
     srv.stop()
+    if request.node.get_closest_marker("refused_messages"):
+        return
     # the pages' front end sends the kernel only messages Voila lets through
     refused = [line for line in srv.log().splitlines() if "which is not allowed" in line]
     assert not refused, f"the server refused messages from the pages: {refused[:3]}"

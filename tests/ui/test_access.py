@@ -288,6 +288,7 @@ def kernel_message(msg_type: str, content: dict, session: str) -> dict:
     }
 
 
+@pytest.mark.refused_messages
 def test_code_sent_to_a_kernel_from_the_browser_never_runs(pages, server, tmp_path):
     from websockets.sync.client import connect
 
