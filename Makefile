@@ -76,7 +76,7 @@ test: system-deps install frontend-deps ## All tests: unit, integration (CLI, ex
 
 check: install ## Lint and unit tests (under a minute)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
-	$(PYTHON) -m pytest -q -m "not slow" tests/unit
+	$(PYTHON) -m pytest -q -n 2 -m "not slow" tests/unit
 
 lint: install ## ruff check
 	$(VENV)/bin/ruff check $(LINT_PATHS)

@@ -140,7 +140,7 @@ def test_merged_cells_count_for_every_row_they_cover(wb, ws):
     (xlsx([["学员名单"], ["姓名", "单位"], ["林晓", "示例"]], merge=("A1:B1",)), "r.xlsx",
      "No name column"),  # a merged title above the column titles
     (b"PK\x03\x04" + bytes(range(200)), "r.xlsx", "The XLSX file is damaged"),
-    (gzip.compress(b"name\nA\n"), "roster.csv", "This file is not a CSV or XLSX table"),
+    (gzip.compress(b"name\nA\n", mtime=0), "roster.csv", "This file is not a CSV or XLSX table"),
     (b"name,unit\nA\x00B,x\n", "roster.csv", "This file is not a CSV or XLSX table"),
     ("name\nA\n".encode("utf-16-le"), "roster.csv", "This file is not a CSV or XLSX table"),
     (b"\xef\xbb\xbf", "bom-only.csv", "The file is empty."),
