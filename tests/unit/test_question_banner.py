@@ -3,7 +3,6 @@ is refused: on the phones of the groups concerned and on the projector."""
 
 from __future__ import annotations
 
-from actionlab.demo import create_demo
 from actionlab.i18n import translator
 from widgets.roomview import QuestionBanner
 from widgets.roomwatch import RoomWatch
@@ -16,7 +15,7 @@ def shows_rule(banner: QuestionBanner) -> bool:
 
 
 def test_questions_first_is_shown_where_it_applies_and_goes_when_lifted(wb):
-    ws = create_demo(wb, "en")
+    ws = wb.workshops.create("Questions first", "en", 2)
     one, two = wb.workshops.groups(ws)[:2]
     _ = translator("en")
     room = RoomWatch(wb, ws)
