@@ -114,7 +114,7 @@ class CardView:
                 self.why.on_click(lambda _b: self._show("why"))
                 buttons.append(self.why)
             if col.decide is not None and board.may_decide:
-                self.decide = button(col.decide(board.lang), "wb-card-decide")
+                self.decide = button(self._decide_label(card), "wb-card-decide")
                 self.decide.on_click(lambda _b: self._decide())
                 buttons.append(self.decide)
             self.actions = hbox(buttons, "wb-card-actions", flex_flow="row wrap")
@@ -123,6 +123,7 @@ class CardView:
             parts.append(self.controls)
         self.widget = vbox(parts, "wb-card", *self._state_classes(card))
         self.mode = "view"
+        self._set_choices(card, data)
 
     # -- the parts a person opens: built the first time (most cards are only read) ---------
     # Every widget is a model the page's kernel makes and the browser receives when the
@@ -223,7 +224,6 @@ class CardView:
 
     def update(self, card: Card, data: BoardData) -> None:
         self.card = card
-        board, col, _ = self.board, self.column.column, self.board._
         self.text.value = self._text_html(card)
         self.details.value = self._details(card, data)
         self.meta.value = self._meta_html(card)
@@ -236,17 +236,25 @@ class CardView:
             self.votes.value = self._votes_html(card, data.tally)
         if self.scores is not None:
             self.scores.value = self._scores_html(card, data)
-        if board.editable:
-            self._loading = True
-            try:
-                voter = board.voter_id
-                for criterion, picker in self.pickers.items():
-                    set_choice(picker, data.mine.get((card.id, criterion)) if voter else None)
-            finally:
-                self._loading = False
-            if col.decide is not None and board.may_decide:
-                self.decide.description = (_("Undo decision") if card.decided
-                                           else col.decide(board.lang))
+        self._set_choices(card, data)
+
+    def _decide_label(self, card: Card) -> str:
+        return self.board._("Undo decision") if card.decided else self.column.column.decide(self.board.lang)
+
+    def _set_choices(self, card: Card, data: BoardData) -> None:
+        """The person's own scores in the pickers, and the decide button's words."""
+        board, col = self.board, self.column.column
+        if not board.editable:
+            return
+        self._loading = True
+        try:
+            voter = board.voter_id
+            for criterion, picker in self.pickers.items():
+                set_choice(picker, data.mine.get((card.id, criterion)) if voter else None)
+        finally:
+            self._loading = False
+        if col.decide is not None and board.may_decide:
+            self.decide.description = self._decide_label(card)
 
     def _details(self, card: Card, data: BoardData) -> str:
         board, col, _ = self.board, self.column.column, self.board._
@@ -502,9 +510,10 @@ class ColumnView:
         for card in cards:
             seen.add(card.id)
             view = self.views.get(card.id)
-            if view is None:
-                view = self.views[card.id] = CardView(self, card, data)
-            view.update(card, data)
+            if view is None:  # made drawn
+                self.views[card.id] = CardView(self, card, data)
+            else:
+                view.update(card, data)
         gone = [self.views.pop(card_id) for card_id in set(self.views) - seen]
         for view in gone:
             self._keep_typed(view)

@@ -153,9 +153,7 @@ class QuestionBanner:
         self.widget.value = "".join(parts)
 
     def _asks_questions_first(self) -> bool:
-        state = self.room.state
-        if self.group_id is None:  # the projector's top: the whole room's setting
-            return bool(state.question_first.get(ALL, False))
+        state = self.room.state  # the projector's top (no group) has the whole room's setting
         if self.own_only:  # a projector panel: only a group's own setting (the room's is above)
             return bool(state.question_first.get(self.group_id, False))
         return state.asks_questions_first(self.group_id)

@@ -24,11 +24,22 @@ async def until(condition, seconds: float = 10.0) -> None:
         await asyncio.sleep(0.05)
 
 
-def loop_sees_a_card(wb, ws, group, signal, *, fallback: float, ready):
-    """Run a live loop on ``signal``; once ``ready()`` holds, add a card.
-    Returns the actions the loop handed to its subscriber."""
+def loop_sees_a_card(wb, name: str, looks, *, fallback: float) -> list[str]:
+    """Run a live loop on a signal whose ``changed()`` answers ``looks(signal, first_look)``;
+    once the loop has looked, add a card. Returns the actions the loop handed on."""
+    ws = wb.workshops.create(name, "en", 1)
+    group = wb.workshops.groups(ws)[0]
+
+    class Signal(ChangeSignal):
+        broken = False
+        looked = False
+
+        def changed(self):
+            first, Signal.looked = not Signal.looked, True
+            return looks(self, first)
+
     feed = wb.feed(ws.id)
-    feed.signal = signal
+    feed.signal = Signal
     loop = LiveLoop(feed, interval=0.05)
     loop.fallback = fallback
     seen: list[str] = []
@@ -36,7 +47,7 @@ def loop_sees_a_card(wb, ws, group, signal, *, fallback: float, ready):
 
     async def scenario():
         loop.start()
-        await until(ready)
+        await until(lambda: Signal.looked)
         wb.canvas.add_card(FACILITATOR_AUTHOR, ws, group.id, "restructure", "symptoms", "late")
         await until(lambda: seen)
         loop.stop()
@@ -114,40 +125,22 @@ def test_without_a_signal_the_loop_polls_at_every_interval(wb):
 
 
 def test_a_signal_that_breaks_falls_back_to_polling(wb):
-    ws = wb.workshops.create("Broken signal", "en", 1)
-    group = wb.workshops.groups(ws)[0]
+    def breaks(signal, _first):
+        signal.broken = True  # as PgNotifySignal does when its server goes away
+        return True
 
-    class Breaks(ChangeSignal):
-        broken = False
-        ever_broke = False
-
-        def changed(self):
-            self.broken = Breaks.ever_broke = True  # as PgNotifySignal does when its server goes
-            return True
-
-    seen = loop_sees_a_card(wb, ws, group, Breaks, fallback=3600.0, ready=lambda: Breaks.ever_broke)
-    assert seen == ["card.add"]
+    assert loop_sees_a_card(wb, "Broken signal", breaks, fallback=3600.0) == ["card.add"]
 
 
 def test_a_loop_that_dies_of_an_unexpected_error_starts_again(wb, caplog):
     """An error nobody foresaw (not the store being away) ends the loop's task: it is logged and
     the loop starts again, so the page keeps following the room."""
-    ws = wb.workshops.create("Dies once", "en", 1)
-    group = wb.workshops.groups(ws)[0]
+    def fails_once(_signal, first):
+        if first:
+            raise RuntimeError("unforeseen")
+        return False
 
-    class FailsOnce(ChangeSignal):
-        broken = False
-        failed = False
-
-        def changed(self):
-            if not FailsOnce.failed:
-                FailsOnce.failed = True
-                raise RuntimeError("unforeseen")
-            return False
-
-    seen = loop_sees_a_card(wb, ws, group, FailsOnce, fallback=0.1,
-                            ready=lambda: FailsOnce.failed)
-    assert seen == ["card.add"]
+    assert loop_sees_a_card(wb, "Dies once", fails_once, fallback=0.1) == ["card.add"]
     assert "live loop stopped" in caplog.text
 
 
