@@ -225,21 +225,86 @@ def serve(path: str, control: socket.socket) -> int:
     finally:
         server.server_close()
         store.close()
+        _remove(path)  # its Voila process has ended: nobody will start it on this socket again
     return 0
+
+
+def _remove(path: str) -> None:
+    """The socket at ``path`` and its private folder (when nothing else is in it)."""
+    for remove, target in ((os.unlink, path), (os.rmdir, os.path.dirname(path))):
+        try:
+            remove(target)
+        except OSError:
+            pass
 
 
 #: The longest path a Unix socket may have (108 bytes on Linux, with the final NUL).
 SOCKET_PATH_MAX = 107
 
 
+#: A store server's private folder: its name starts so.
+FOLDER_PREFIX = "actionlab-store-"
+#: Seconds a folder must have existed before a sweep may take it for a dead server's: a
+#: server that is starting has its folder before its socket listens.
+STALE_AFTER = 120.0
+
+
 def _private_folder() -> str:
     """A new folder only this user may enter (mode 0700) whose socket's path fits a Unix
-    socket: the temporary folder, or ``/tmp`` when TMPDIR is too deep."""
-    folder = tempfile.mkdtemp(prefix="actionlab-store-")
+    socket: the temporary folder, or ``/tmp`` when TMPDIR is too deep. Folders of servers
+    that were killed with their Voila process are removed first (:func:`sweep`)."""
+    sweep(tempfile.gettempdir())
+    folder = tempfile.mkdtemp(prefix=FOLDER_PREFIX)
     if len(os.path.join(folder, "store.sock").encode()) > SOCKET_PATH_MAX and os.path.isdir("/tmp"):
         os.rmdir(folder)
-        folder = tempfile.mkdtemp(prefix="actionlab-store-", dir="/tmp")
+        sweep("/tmp")
+        folder = tempfile.mkdtemp(prefix=FOLDER_PREFIX, dir="/tmp")
     return folder
+
+
+def sweep(parent: str, older_than: float = STALE_AFTER) -> list[str]:
+    """Remove the private folders in ``parent`` left by store servers that were killed (a
+    power cut, ``kill -9``): this user's, older than ``older_than`` seconds, whose socket
+    is gone or answers no more. Returns the folders removed."""
+    removed = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(FOLDER_PREFIX):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if (not entry.is_dir(follow_symlinks=False) or info.st_uid != os.getuid()
+                or time.time() - info.st_mtime < older_than):
+            continue
+        path = os.path.join(entry.path, "store.sock")
+        if _answers(path):
+            continue
+        _remove(path)
+        if not os.path.exists(entry.path):
+            removed.append(entry.path)
+    return removed
+
+
+def _answers(path: str) -> bool:
+    """Whether a server may still listen on the Unix socket at ``path``: False only when
+    the socket is gone or refuses (nobody listens); a busy server's full queue counts as
+    alive."""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.settimeout(2.0)
+    try:
+        probe.connect(path)
+    except (ConnectionRefusedError, FileNotFoundError):
+        return False
+    except OSError:
+        return True
+    finally:
+        probe.close()
+    return True
 
 
 class Running:

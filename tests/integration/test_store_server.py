@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -136,6 +137,28 @@ def test_the_server_ends_with_the_process_that_started_it(db_url, tmp_path):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
         assert stat.S_IMODE(os.stat(server.path).st_mode) == 0o600
     assert server.proc.poll() == 0
+    assert not folder.exists()
+
+
+ORPHAN = """
+import os, sys
+from actionlab import storeserver
+server = storeserver.Running(sys.executable, dict(os.environ))
+print(server.path, flush=True)
+os._exit(0)  # as a Voila process killed with -9: nothing closes the server
+"""
+
+
+def test_a_server_whose_voila_process_died_ends_and_leaves_no_folder(db_url):
+    Workbook.open(Settings(db_url=db_url), upgrade=True).close()
+    done = subprocess.run([sys.executable, "-c", ORPHAN], env={**os.environ, "ACTIONLAB_DB": db_url},
+                          capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    folder = Path(done.stdout.strip()).parent
+    deadline = time.monotonic() + 30
+    while folder.exists() and time.monotonic() < deadline:  # removed once it stops serving
+        time.sleep(0.05)
     assert not folder.exists()
 
 
