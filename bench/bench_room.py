@@ -27,8 +27,9 @@ What is measured, for each server:
 
 (a) **join burst**: the projector page is open; one person joins alone first (the idle
     server's time to interactive, ``alone_join_tti_s``, and the CPU seconds that one join
-    cost the server and the browser, ``alone_server_cpu_s`` and ``alone_browser_cpu_s``; from
-    them ``join_burst_cpu_floor_s`` = N × their sum / the machine's cores, the least time the
+    cost the server, the browser and Playwright's driver, ``alone_server_cpu_s``,
+    ``alone_browser_cpu_s`` and ``alone_driver_cpu_s``; from them
+    ``join_burst_cpu_floor_s`` = N × their sum / the machine's cores, the least time the
     burst's work can take here however it is spread: above ``--spread`` the pages must queue
     for the cores). Before it, the browser's fixed cost: a new context showing a page of one
     text box and a button, served by nobody (``blank_page_browser_cpu_s``, and
@@ -45,10 +46,11 @@ What is measured, for each server:
     form's time to interactive (``join_form_*``), of join click → canvas (``join_canvas_*``)
     and of their sum per page (``join_tti_*``); also the end of the page's HTML
     (``join_html_*``: Voila streams it while the notebook runs, so it is when the server has
-    done its part of the form) and the CPU seconds the server and the browser (Chromium,
-    Playwright) used during the burst (``join_burst_*_cpu_s``): on one machine the browser's
-    work on every page (some 100 files, about 5 MB of Voila's scripts per fresh device) comes
-    out of the same cores, which a real room's phones bring themselves. A line before the table
+    done its part of the form) and the CPU seconds the server, the browser (Chromium's
+    processes) and Playwright's driver (the benchmark's own tooling that plays the people:
+    no room has it) used during the burst (``join_burst_*_cpu_s``): on one machine the
+    browser's work on every page comes out of the same cores, which a real room's phones
+    bring themselves. A line before the table
     breaks the load down (first byte, HTML, DOMContentLoaded, load, form). A page that does not
     get there within ``--page-timeout`` counts in ``join_failed_pages`` (with the step it was
     at and the page's console errors) and the exit code is 1.
@@ -261,6 +263,20 @@ class ProcessTree:
                 continue
             out[proc.pid] = times.user + times.system
         return out
+
+    def chromium(self, pids) -> set[int]:
+        """Those of ``pids`` that are Chromium's processes (the browser and its helpers), not
+        Playwright's driver."""
+        found = set()
+        for proc in self.processes():
+            if proc.pid not in pids:
+                continue
+            try:
+                if "chrom" in proc.name().lower() or "chrom" in " ".join(proc.cmdline()[:1]).lower():
+                    found.add(proc.pid)
+            except self.psutil.Error:
+                continue
+        return found
 
     def cpu_percent(self) -> float:
         """CPU used by the whole tree since the previous call (100 = one core)."""
@@ -497,9 +513,11 @@ class Result:
     propagation_ms: list[float] = field(default_factory=list)
     memory: dict | None = None
     burst_s: float | None = None
-    burst_cpu: tuple[float, float] = (0.0, 0.0)  # CPU seconds of the server, of the browser
+    # CPU seconds of the server, of the browser (Chromium), of the benchmark's driver
+    # (Playwright's, which plays the people: no room has it)
+    burst_cpu: tuple[float, float, float] = (0.0, 0.0, 0.0)
     alone: Joined | None = None  # one person joining an idle server, before the burst
-    alone_cpu: tuple[float, float] = (0.0, 0.0)  # what that one join cost: server, browser
+    alone_cpu: tuple[float, float, float] = (0.0, 0.0, 0.0)  # what that one join cost, as above
     blank_cpu: float | None = None  # the browser's CPU for a new context with a trivial page
     slow_phone: Joined | None = None  # one person alone, the page's CPU slowed as a phone's
     error: str | None = None
@@ -606,11 +624,14 @@ async def measure_room(browser, room: Room, args, rng: random.Random, result: Re
                                       timeout=args.page_timeout * 1000)
     here = ProcessTree(os.getpid())  # this benchmark: Playwright's driver and Chromium
 
-    def cpu() -> tuple[dict, dict]:
+    def cpu() -> tuple[dict, dict, dict]:
         server = tree.cpu_seconds()
-        return server, here.cpu_seconds(exclude={os.getpid(), *server})
+        ours = here.cpu_seconds(exclude={os.getpid(), *server})
+        chromium = here.chromium(ours)
+        return server, {pid: t for pid, t in ours.items() if pid in chromium}, \
+            {pid: t for pid, t in ours.items() if pid not in chromium}
 
-    def spent(before: tuple[dict, dict], after: tuple[dict, dict]) -> tuple[float, float]:
+    def spent(before: tuple[dict, ...], after: tuple[dict, ...]) -> tuple[float, ...]:
         return tuple(sum(t - then.get(pid, 0.0) for pid, t in now.items())
                      for then, now in zip(before, after, strict=True))
 
@@ -636,7 +657,7 @@ async def measure_room(browser, room: Room, args, rng: random.Random, result: Re
     print(f"  one page alone: join {alone.form_s + alone.canvas_s:.2f} s (form {alone.form_s:.2f} s, "
           f"Join -> canvas {alone.canvas_s:.2f} s); CPU: server {result.alone_cpu[0]:.2f} s, "
           f"browser {result.alone_cpu[1]:.2f} s (a trivial page in a new context: "
-          f"{result.blank_cpu:.2f} s)", flush=True)
+          f"{result.blank_cpu:.2f} s), Playwright's driver {result.alone_cpu[2]:.2f} s", flush=True)
     if args.phone_slowdown > 1:
         # the same on a phone's slower CPU: what the page itself asks of a low-end device
         slow = await join_one(browser, room, args.n + 1, 0, args.page_timeout, args.phone_slowdown)
@@ -670,9 +691,10 @@ async def measure_room(browser, room: Room, args, rng: random.Random, result: Re
         print(f"  p50 of the page load: {', '.join(steps)}; form "
               f"{percentile([j.form_s for j in good], 50):.2f} s; {files} files, {size:.1f} MB",
               flush=True)
-    server_cpu, browser_cpu = result.burst_cpu
+    server_cpu, browser_cpu, driver_cpu = result.burst_cpu
     print(f"  CPU during the burst ({result.burst_s:.0f} s, {os.cpu_count()} cores): server "
-          f"{server_cpu:.0f} s, browser {browser_cpu:.0f} s", flush=True)
+          f"{server_cpu:.0f} s, browser {browser_cpu:.0f} s, Playwright's driver {driver_cpu:.0f} s",
+          flush=True)
     if not good:
         raise RuntimeError("no page joined")
     count, waited, ok = await asyncio.to_thread(settle, tree, want=0, idle_pct=20 + 2.5 * args.n,
@@ -740,17 +762,19 @@ def figures(result: Result) -> dict[str, tuple[float | None, str]]:
     if result.burst_s is not None:  # where the 2 cores went during the burst
         out["join_burst_server_cpu_s"] = (round(result.burst_cpu[0], 1), "s")
         out["join_burst_browser_cpu_s"] = (round(result.burst_cpu[1], 1), "s")
+        out["join_burst_driver_cpu_s"] = (round(result.burst_cpu[2], 1), "s")
     alone = result.alone
     if alone is not None and alone.error is None:
-        server, browser = result.alone_cpu
+        server, browser, driver = result.alone_cpu
         out["alone_join_tti_s"] = (round(alone.form_s + alone.canvas_s, 3), "s")
         out["alone_server_cpu_s"] = (round(server, 2), "s")
         out["alone_browser_cpu_s"] = (round(browser, 2), "s")
+        out["alone_driver_cpu_s"] = (round(driver, 2), "s")
         # the least time N such joins take on this machine's cores, however they are spread
         if result.joined:
             cores = os.cpu_count() or 1
             out["join_burst_cpu_floor_s"] = (
-                round(len(result.joined) * (server + browser) / cores, 1), "s")
+                round(len(result.joined) * (server + browser + driver) / cores, 1), "s")
     if result.slow_phone is not None:
         slow = result.slow_phone
         out["alone_slow_phone_join_tti_s"] = (round(slow.form_s + slow.canvas_s, 3), "s")

@@ -23,8 +23,9 @@ METRICS = {
     **{f"{name}_p{p}_s": ("s", None) for name in ("join_html", "join_form_tti", "join_canvas")
        for p in (50, 95)},
     "join_burst_server_cpu_s": ("s", None), "join_burst_browser_cpu_s": ("s", None),
+    "join_burst_driver_cpu_s": ("s", None),
     "alone_join_tti_s": ("s", None), "alone_server_cpu_s": ("s", None),
-    "alone_browser_cpu_s": ("s", None), "join_burst_cpu_floor_s": ("s", None),
+    "alone_browser_cpu_s": ("s", None), "alone_driver_cpu_s": ("s", None), "join_burst_cpu_floor_s": ("s", None),
     "blank_page_browser_cpu_s": ("s", None), "join_burst_blank_floor_s": ("s", None),
     "alone_slow_phone_join_tti_s": ("s", None), "alone_slow_phone_form_tti_s": ("s", None),
     "join_tti_p50_s": ("s", 1.0), "join_tti_p95_s": ("s", 2.0),
