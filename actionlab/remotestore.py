@@ -39,8 +39,8 @@ ROOM_TRIES = 50
 
 
 class RelaySignal(ConnectionSignal):
-    """PostgreSQL behind a store server: a connection of the page's own to the server, which
-    sends a byte down it when a change of the page's workshop (and group) commits
+    """Behind a store server: a connection of the page's own to the server, which sends a byte
+    down it when a change of the page's workshop (and group) commits
     (:class:`actionlab.storeserver.Relay`). Closed by the server when it lost the database:
     then broken, and the page asks the store at every interval until it listens again."""
 

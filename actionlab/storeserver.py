@@ -7,9 +7,10 @@ PostgreSQL two connections a page. Instead, the Voila process starts this server
 (:func:`start`) and puts its socket's path in the kernels' environment
 (``ACTIONLAB_STORE_SOCKET``); a participant's page reaches the store through
 :class:`actionlab.remotestore.RemoteStore`, which sends each call of the store's facade as a
-JSON line (:mod:`actionlab.storewire`) and reads the answer. On PostgreSQL the server also
-listens for the room's changes once and passes them on to the pages (:class:`Relay`). Console
-and projector pages keep the store in their own kernel.
+JSON line (:mod:`actionlab.storewire`) and reads the answer. The server also hears the room's
+changes once and passes them on to the pages (:class:`Relay`: PostgreSQL's notifications, or
+one look at SQLite's files for the whole room). Console and projector pages keep the store in
+their own kernel.
 
 The socket lives in a folder only the server's user can enter, and answers only the store's
 own verbs (``add_…``, ``find_…``, ``update_…``, ``remove_…``, ``set_…``, ``touch_…``): never a
@@ -40,7 +41,7 @@ import time
 import traceback
 
 from . import storewire
-from .db.signal import CHANNEL, heard
+from .db.signal import CHANNEL, heard, notify_payload
 from .errors import ActionlabError, StoreError
 
 log = logging.getLogger(__name__)
@@ -80,40 +81,18 @@ def answer(store, request: dict) -> dict:
 
 
 class Relay:
-    """PostgreSQL: one ``LISTEN`` for all the room's participants' pages, each told (a byte on
-    its own connection) when a change of its workshop and group commits.
+    """The room's change signal, heard once for all its participants' pages: each page is told
+    (a byte on a connection of its own, :class:`actionlab.remotestore.RelaySignal`) when a
+    change of its workshop and group commits. A page subscribes with the call ``listen``.
+    Subclasses hear the database (:class:`PgRelay`, :class:`FileRelay`)."""
 
-    Each page listening itself cost it a connection and psycopg's 8 MB. A page subscribes
-    with the call ``listen`` on a connection of its own (:class:`RelaySignal`). When the
-    listening connection breaks, every subscriber's connection is closed, so its page falls
-    back to asking the store at every interval and listens again later; the relay reconnects
-    meanwhile."""
-
-    #: Seconds between attempts to listen again after the connection broke.
-    RETRY = 2.0
-
-    def __init__(self, conninfo: str):
-        self.conninfo = conninfo
+    def __init__(self):
         self.listening = threading.Event()
         self._lock = threading.Lock()
         self._pages: dict[socket.socket, tuple[int | None, int | None]] = {}
-        threading.Thread(target=self._run, name="actionlab-store-relay", daemon=True).start()
 
-    def _run(self) -> None:
-        import psycopg
-
-        while True:
-            try:
-                with psycopg.connect(self.conninfo, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    self.listening.set()
-                    for note in conn.notifies():
-                        self.pass_on(note.payload)
-            except Exception as exc:  # noqa: BLE001 - the database went away: try again
-                log.warning("change relay lost (%s); listening again in %g s", exc, self.RETRY)
-            self.listening.clear()
-            self.drop_all()
-            time.sleep(self.RETRY)
+    def close(self) -> None:
+        """Stop hearing the database (the server is ending)."""
 
     def add(self, sock: socket.socket, workshop_id: int | None, group_id: int | None) -> None:
         with self._lock:
@@ -146,6 +125,91 @@ class Relay:
             except OSError:
                 pass
 
+
+
+class PgRelay(Relay):
+    """PostgreSQL: one ``LISTEN`` for the room. Each page listening itself cost it a
+    connection and psycopg's 8 MB. When the listening connection breaks, every subscriber's
+    connection is closed, so its page falls back to asking the store at every interval and
+    listens again later; the relay reconnects meanwhile."""
+
+    #: Seconds between attempts to listen again after the connection broke.
+    RETRY = 2.0
+
+    def __init__(self, conninfo: str):
+        super().__init__()
+        self.conninfo = conninfo
+        threading.Thread(target=self._run, name="actionlab-store-relay", daemon=True).start()
+
+    def _run(self) -> None:
+        import psycopg
+
+        while True:
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening.set()
+                    for note in conn.notifies():
+                        self.pass_on(note.payload)
+            except Exception as exc:  # noqa: BLE001 - the database went away: try again
+                log.warning("change relay lost (%s); listening again in %g s", exc, self.RETRY)
+            self.listening.clear()
+            self.drop_all()
+            time.sleep(self.RETRY)
+
+
+class FileRelay(Relay):
+    """SQLite: one look at the database's files every :attr:`WATCH` seconds for the whole room
+    (:class:`actionlab.db.signal.FileStatSignal`), instead of one in every page's kernel; when
+    they changed, one indexed query of the change log says which workshops and groups, and
+    only their pages are woken (as on PostgreSQL). A page's loop otherwise sleeps on its
+    socket instead of waking 20 times a second (``docs/performance.md``)."""
+
+    #: Seconds between two looks at the files (the room's reaction time).
+    WATCH = 0.05
+    #: Changes read at most per look; more wake every page.
+    BATCH = 500
+
+    def __init__(self, store, path: str):
+        from .db.signal import FileStatSignal
+
+        super().__init__()
+        self.store = store
+        self._files = FileStatSignal(path)
+        try:
+            self._last = store.find_latest_revision()
+        except Exception:  # noqa: BLE001 - no schema yet: the first look reads from the start
+            self._last = 0
+        self._stop = threading.Event()
+        self.listening.set()
+        self._thread = threading.Thread(target=self._run, name="actionlab-store-relay", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.WATCH):
+            if not self._files.changed():
+                continue
+            try:
+                self.pass_changes()
+            except Exception:  # noqa: BLE001 - the log could not be read: every page asks itself
+                log.exception("change relay could not read the change log")
+                self.pass_on("")
+
+    def pass_changes(self) -> None:
+        """Wake the pages of the changes logged since the last look."""
+        rows = self.store.find_changes(after=self._last, limit=self.BATCH)
+        if not rows:
+            return
+        self._last = rows[-1].revision
+        payloads = ({""} if len(rows) == self.BATCH
+                    else {notify_payload(row.workshop_id, row.group_id) for row in rows})
+        for payload in sorted(payloads):
+            self.pass_on(payload)
+
+    def close(self) -> None:
+        """Stop looking (and wait for the last look: the store closes next)."""
+        self._stop.set()
+        self._thread.join(5.0)
 
 class _Handler(socketserver.StreamRequestHandler):
     def handle(self) -> None:
@@ -204,9 +268,13 @@ def serve(path: str, control: socket.socket) -> int:
         settings = Settings.from_env()
         store = Store.open(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
         spec = store.signal_spec()
-        relay = Relay(spec["conninfo"]) if spec["kind"] == "pg" else None
-        if relay is not None and not relay.listening.wait(RELAY_WAIT):
-            relay = None  # the pages listen themselves
+        relay: Relay | None = None
+        if spec["kind"] == "pg":
+            relay = PgRelay(spec["conninfo"])
+            if not relay.listening.wait(RELAY_WAIT):
+                relay = None  # the pages listen themselves
+        elif spec["kind"] == "file":
+            relay = FileRelay(store, spec["path"])
         server = StoreServer(path, store, relay)
         os.chmod(path, 0o600)
     except BaseException:  # noqa: BLE001 - told to the Voila process, which goes on without
@@ -224,6 +292,8 @@ def serve(path: str, control: socket.socket) -> int:
         server.serve_forever(poll_interval=0.5)
     finally:
         server.server_close()
+        if relay is not None:
+            relay.close()
         store.close()
         _remove(path)  # its Voila process has ended: nobody will start it on this socket again
     return 0

@@ -227,23 +227,35 @@ def _woken(signal, seconds: float = 10.0) -> bool:
     return signal.changed()
 
 
+def _two_groups(url: str):
+    """A workbook on ``url`` with a workshop of two groups, and a store server on it."""
+    wb = Workbook.open(Settings(db_url=url), upgrade=True)
+    ws = wb.workshops.create("Relay room", "en", 2, canvases=["restructure"])
+    with running_store_server(url) as server:
+        yield wb, ws, wb.workshops.groups(ws), server
+    wb.close()
+
+
+@pytest.fixture
+def relay_room(db_url):
+    yield from _two_groups(db_url)
+
+
 @pytest.fixture
 def pg_room(postgres_server):
     url = postgres_server.create_database("relay_room")
     try:
-        wb = Workbook.open(Settings(db_url=url), upgrade=True)
-        ws = wb.workshops.create("Relay room", "en", 2, canvases=["restructure"])
-        with running_store_server(url) as server:
-            yield wb, ws, wb.workshops.groups(ws), server
-        wb.close()
+        yield from _two_groups(url)
     finally:
         postgres_server.drop_database("relay_room")
 
 
-def test_postgresql_changes_reach_each_page_through_the_server(pg_room):
-    """One LISTEN for the room: a participant's page is woken by its own group's change and
-    the workshop's, not by another group's (which comes with its regular check)."""
-    wb, ws, (first, second), server = pg_room
+def test_changes_reach_each_page_through_the_server(relay_room):
+    """The room's changes are heard once, by the server (PostgreSQL's LISTEN; SQLite's files,
+    looked at for the whole room): a participant's page is woken by its own group's change and
+    the workshop's, not by another group's (which comes with its regular check), and sleeps on
+    its socket meanwhile."""
+    wb, ws, (first, second), server = relay_room
     remote = RemoteStore.open(server.path)
     try:
         assert remote.call("signal_spec") == {"kind": "relay"}
@@ -256,7 +268,11 @@ def test_postgresql_changes_reach_each_page_through_the_server(pg_room):
         wb.canvas.add_card(FACILITATOR_AUTHOR, ws, first.id, "restructure", "symptoms", "Ours")
         assert _woken(mine) and _woken(everyone)
         wb.store.update_workshop_options("facilitator", ws.id, ("note",), "whole room")
-        assert _woken(mine)  # a change of the whole workshop wakes every page
+        assert _woken(mine) and _woken(everyone)  # a change of the whole workshop wakes every page
+        other = wb.workshops.create("Next door", "en", 1, canvases=["restructure"])
+        wb.canvas.add_card(FACILITATOR_AUTHOR, other, wb.workshops.groups(other)[0].id,
+                           "restructure", "symptoms", "Elsewhere")
+        assert not _woken(everyone, 1.0)  # another workshop's change wakes nobody here
         mine.close()
         everyone.close()
     finally:
