@@ -201,7 +201,7 @@ def cmd_backup(args) -> int:
     _ = translator(args.lang)
     settings = Settings.from_env(db_url=args.db)
     # no schema check: a store is worth backing up before `db upgrade` too
-    store = Store(make_engine(settings.db_url, settings.busy_timeout_ms))
+    store = Store(make_engine(settings.db_url, settings.busy_timeout_ms), settings.busy_timeout_ms)
     try:
         result = StoreBackupService(store, settings).back_up(args.out, keep=args.keep)
     except InvalidInput as exc:

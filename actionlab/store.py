@@ -9,6 +9,7 @@ exceptions (:mod:`actionlab.errors`). Rules live in the services above, not here
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -125,12 +126,18 @@ def _status_history(tx: WriteTx, card: Card, before: str | None, *, meeting_id: 
 class Store:
     """Facade over one database. ``Store.open(url)`` checks the schema is current."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, busy_timeout_ms: int = 10000):
         self.engine = engine
         self._reader = sessionmaker(engine, expire_on_commit=False)
         self._writer = sessionmaker(
             engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
         )
+        # SQLite has one writer at a time. Threads of one process that wait for it in SQLite's
+        # busy handler sleep in steps of up to 100 ms, long after the lock is free: the room's
+        # store server (a thread per page) queues its writers here instead, and only other
+        # processes (console, projector) still meet SQLite's lock.
+        self._one_writer = threading.Lock() if engine.dialect.name == "sqlite" else None
+        self._busy_timeout_s = busy_timeout_ms / 1000
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -150,7 +157,7 @@ class Store:
                 f"the database schema is at {current or 'nothing'}, the workbook needs "
                 f"{migrate.head_revision()}: run `actionlab db upgrade`"
             )
-        return cls(engine)
+        return cls(engine, busy_timeout_ms)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -174,6 +181,9 @@ class Store:
     @contextmanager
     def write(self, actor: str) -> Iterator[WriteTx]:
         """A write transaction by ``actor``; change-log rows are added before commit."""
+        lock = self._one_writer
+        if lock is not None and not lock.acquire(timeout=self._busy_timeout_s):
+            raise Busy("database busy: another write of this process is taking too long")
         try:
             with self._writer() as session:
                 tx = WriteTx(session, actor)
@@ -209,6 +219,9 @@ class Store:
             if "locked" in str(exc.orig) or "busy" in str(exc.orig):
                 raise Busy(f"database busy: {exc.orig}") from exc
             raise StoreError(f"database unavailable: {exc.orig}") from exc
+        finally:
+            if lock is not None:
+                lock.release()
 
     def _notify(self, session: Session, touched: set[tuple[int | None, int | None]]) -> None:
         """PostgreSQL: wake the pages listening for these (workshop, group) changes, at commit

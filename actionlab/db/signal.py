@@ -17,6 +17,10 @@ and still leaves each change up to one interval late. A signal says *when* to as
   last look (:class:`FileStatSignal`). A commit in the same clock tick as the last look, at the
   same file size, can go unseen: the live loop also asks the store every few seconds anyway.
 
+Under ``actionlab serve`` a participant's page holds neither: the room's store server hears the
+database once for the whole room and wakes the pages a change concerns
+(:class:`actionlab.storeserver.Relay`, :class:`actionlab.remotestore.RelaySignal`).
+
 A signal may say "changed" when nothing of the page's workshop changed (another workshop's
 write on SQLite): the query that follows finds nothing, which is cheap. It must never stay
 silent for long about a change: a broken signal says so (:attr:`ChangeSignal.broken`) and the
