@@ -52,6 +52,7 @@ class ExportPanel:
         self.export.on_click(lambda _b: self.run())
         self.bar = w.FloatProgress(value=0, min=0, max=1, layout=w.Layout(width="16em"),
                                    **wb_classes("wb-export-progress"))
+        set_shown(self.bar, False)  # until an export starts: an empty bar says nothing
         self.status = html_box("", "wb-export-status")
         self.download = html_box("", "wb-export-download")
         self.hint = html_box("", "wb-export-hint")
@@ -130,6 +131,7 @@ class ExportPanel:
         _ = self._
         self.download.value = ""
         self.export.disabled = True
+        set_shown(self.bar, True)
         self._progress(0.0, _("Starting"))
         try:
             rendered = guarded(self.message, self.workbook.records.render, self.workshop.code,
@@ -138,6 +140,7 @@ class ExportPanel:
             self.export.disabled = False
         if rendered is None:
             self._progress(0.0, "")
+            set_shown(self.bar, False)
             return
         name, media_type, data = rendered
         href = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"

@@ -245,6 +245,12 @@ def test_a_phone_gets_fields_and_buttons_a_finger_can_hit(pages, server):
     # 44 px high; 16 px text, under which phone browsers zoom into the field and stay zoomed
     assert box(name)["height"] >= 44 and font_size(name) >= 16
     assert box(phone.locator(".wb-join-submit"))["height"] >= 44
+    # each group's button before its name, as on every form; the name box as wide as Join
+    text_left = radio.evaluate("""e => { const r = document.createRange();
+        const text = [...e.parentElement.childNodes].find(n => n.nodeType === Node.TEXT_NODE);
+        r.selectNodeContents(text); return r.getBoundingClientRect().left; }""")
+    assert box(radio)["x"] + box(radio)["width"] <= text_left
+    assert box(name)["width"] >= box(phone.locator(".wb-join-submit"))["width"] - 4
     radio.check()
     name.fill("Thumb Example")
     phone.locator(".wb-join-submit").click()
