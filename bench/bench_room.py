@@ -708,12 +708,24 @@ async def measure_room(browser, room: Room, args, rng: random.Random, result: Re
               "server's processes", flush=True)
 
 
+def chromium_env() -> dict[str, str]:
+    """Chromium's environment. Its singleton socket goes in a folder of the temporary folder,
+    and a Unix socket's path holds at most 107 bytes: a deeper TMPDIR (a test worker's) gives
+    way to /tmp, or Chromium ends at start."""
+    env = dict(os.environ)
+    socket = os.path.join(tempfile.gettempdir(), "org.chromium.Chromium.XXXXXX", "SingletonSocket")
+    if len(socket.encode()) > 107 and os.path.isdir("/tmp"):
+        env["TMPDIR"] = "/tmp"
+    return env
+
+
 async def run_rooms(rooms: list[tuple[Room, Result]], args) -> None:
     from playwright.async_api import async_playwright
 
     rng = random.Random(args.seed)
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                          env=chromium_env())
         try:
             for room, result in rooms:
                 print(f"{room.label}: starting the server …", flush=True)
