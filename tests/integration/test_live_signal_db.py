@@ -82,7 +82,7 @@ def test_a_participants_page_is_not_woken_by_another_groups_card(two_pages, db_u
     """On PostgreSQL a page that listens for its group ignores other groups' cards and hears
     its own and the workshop's; the projector (no group) hears them all."""
     if not db_url.startswith("postgresql"):
-        pytest.skip("SQLite pages see any write to the file")
+        pytest.skip("a page that holds an SQLite store sees any write to the file")
     first, second = two_pages
     ws = first.workshops.create("Groups", "en", 2)
     mine, other = first.workshops.groups(ws)
@@ -113,7 +113,7 @@ def test_a_listening_connection_the_server_ends_makes_the_page_ask_the_store(two
     signal says "changed" once so the page asks the store, is broken from then on (the loop
     asks at every interval) and says so in the log."""
     if not db_url.startswith("postgresql"):
-        pytest.skip("SQLite pages listen to no connection")
+        pytest.skip("a page that holds an SQLite store listens to no connection")
     first, _second = two_pages
     ws = first.workshops.create("Ended", "en", 1)
     signal = first.store.change_signal(ws.id)
