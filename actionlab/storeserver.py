@@ -126,7 +126,6 @@ class Relay:
                 pass
 
 
-
 class PgRelay(Relay):
     """PostgreSQL: one ``LISTEN`` for the room. Each page listening itself cost it a
     connection and psycopg's 8 MB. When the listening connection breaks, every subscriber's
@@ -211,6 +210,7 @@ class FileRelay(Relay):
         self._stop.set()
         self._thread.join(5.0)
 
+
 class _Handler(socketserver.StreamRequestHandler):
     def handle(self) -> None:
         store = self.server.store
@@ -281,9 +281,12 @@ def serve(path: str, control: socket.socket) -> int:
         control.sendall(json.dumps({"error": traceback.format_exc()}).encode() + b"\n")
         return 1
 
+    parent_gone = threading.Event()
+
     def watch() -> None:
         while control.recv(4096):
             pass
+        parent_gone.set()
         server.shutdown()  # the Voila process has ended
 
     threading.Thread(target=watch, name="actionlab-store-watch", daemon=True).start()
@@ -295,7 +298,8 @@ def serve(path: str, control: socket.socket) -> int:
         if relay is not None:
             relay.close()
         store.close()
-        _remove(path)  # its Voila process has ended: nobody will start it on this socket again
+        if parent_gone.is_set():  # nobody will start a server on this socket again
+            _remove(path)
     return 0
 
 
