@@ -41,7 +41,7 @@ import time
 import traceback
 
 from . import storewire
-from .db.signal import CHANNEL, heard, notify_payload
+from .db.signal import CHANNEL, FileStatSignal, heard, notify_payload
 from .errors import ActionlabError, StoreError
 
 log = logging.getLogger(__name__)
@@ -170,8 +170,6 @@ class FileRelay(Relay):
     BATCH = 500
 
     def __init__(self, store, path: str):
-        from .db.signal import FileStatSignal
-
         super().__init__()
         self.store = store
         self._files = FileStatSignal(path)

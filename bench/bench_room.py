@@ -109,6 +109,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: tests.support is the repository's
     sys.path.insert(0, str(ROOT))
 
+from actionlab.storeserver import SOCKET_PATH_MAX  # noqa: E402
 from tests.support.server import KERNEL_MODULES, VoilaServer, free_port, terminate  # noqa: E402
 
 BASELINE_DIR = Path(__file__).resolve().parent / "baseline"
@@ -714,7 +715,7 @@ def chromium_env() -> dict[str, str]:
     way to /tmp, or Chromium ends at start."""
     env = dict(os.environ)
     socket = os.path.join(tempfile.gettempdir(), "org.chromium.Chromium.XXXXXX", "SingletonSocket")
-    if len(socket.encode()) > 107 and os.path.isdir("/tmp"):
+    if len(socket.encode()) > SOCKET_PATH_MAX and os.path.isdir("/tmp"):
         env["TMPDIR"] = "/tmp"
     return env
 

@@ -4,6 +4,7 @@ and keeps nothing half-written."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 import pytest
 
@@ -39,8 +40,6 @@ def test_a_write_blocked_past_the_busy_timeout_is_busy_and_the_page_says_try_aga
 def test_threads_of_one_process_take_turns_and_one_kept_waiting_is_told_busy(tmp_path):
     """The room's store server writes from a thread per page: they queue for SQLite's one
     writer in the process; one that waits past the busy timeout is refused, nothing lost."""
-    import threading
-
     wb = Workbook.open(Settings(db_url=f"sqlite:///{tmp_path / 'turns.db'}", busy_timeout_ms=300),
                        upgrade=True)
     ws = wb.workshops.create("Turns", "en", 1)

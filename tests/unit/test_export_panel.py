@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from actionlab.errors import StoreError
 from actionlab.i18n import translator
 from widgets.common import is_shown
 from widgets.exportpanel import ExportPanel
@@ -22,8 +23,6 @@ def test_a_failed_export_hides_the_bar_again_and_says_why(wb, monkeypatch):
     panel = ExportPanel(wb, ws, translator("en"))
 
     def broken(*_a, **_k):
-        from actionlab.errors import StoreError
-
         raise StoreError("database unavailable")
 
     monkeypatch.setattr(wb.records, "render", broken)
