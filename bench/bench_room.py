@@ -34,7 +34,11 @@ What is measured, for each server:
     for the cores). Before it, the browser's fixed cost: a new context showing a page of one
     text box and a button, served by nobody (``blank_page_browser_cpu_s``, and
     ``join_burst_blank_floor_s`` = N × it / the cores: what N devices cost this machine's
-    cores before any server or page script does anything). Then N Chromium pages (one browser, a context
+    cores before any server or page script does anything). Both are counted until the browser
+    has gone quiet (under 0.02 CPU s in 0.2 s, at most 3 s), so work the browser does after the
+    page is ready is counted too. The browser runs without the desktop address bar's popup
+    page, which headless Chromium would start in a renderer of its own for every context
+    (``tests/support/browser.py``; no phone has it). Then N Chromium pages (one browser, a context
     each: a device each, 420 × 900) open the join link ``participant.ipynb?code=CODE``,
     started uniformly over ``--spread`` seconds. On each page a script installed before the
     page loads (``add_init_script``: a MutationObserver and a 50 ms timer) notes on the page's
@@ -109,13 +113,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: tests.support is the repository's
     sys.path.insert(0, str(ROOT))
 
-from actionlab.storeserver import SOCKET_PATH_MAX  # noqa: E402
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, chromium_env  # noqa: E402
 from tests.support.server import KERNEL_MODULES, VoilaServer, free_port, terminate  # noqa: E402
 
 BASELINE_DIR = Path(__file__).resolve().parent / "baseline"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 PHONE = {"width": 420, "height": 900}
 PROJECTOR = {"width": 1600, "height": 1000}
 GROUPS = 5
@@ -607,6 +608,17 @@ async def propagate(editor, projector, sel: Selectors, edits: int, token: str, r
     return [seen[str(i)] - clicks[i] for i in range(edits)]
 
 
+async def browser_quiet(cpu, window: float = 0.2, still: float = 0.02, limit: float = 3.0) -> None:
+    """Until the browser has used under ``still`` CPU seconds in ``window`` s (at most ``limit``
+    s): work it does after a page is ready is counted with that page."""
+    ends = time.monotonic() + limit
+    while time.monotonic() < ends:
+        then = sum(cpu()[1].values())
+        await asyncio.sleep(window)
+        if sum(cpu()[1].values()) - then < still:
+            return
+
+
 async def measure_room(browser, room: Room, args, rng: random.Random, result: Result) -> None:
     sel = room.selectors
     tree = ProcessTree(room.pid())
@@ -644,12 +656,14 @@ async def measure_room(browser, room: Room, args, rng: random.Random, result: Re
     await page.set_content(BLANK_PAGE)
     await page.locator("input").fill("ready")
     await page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    await browser_quiet(cpu)
     result.blank_cpu = spent(before, cpu())[1]
     await blank.close()
     # One person first, on the idle server: what a single join costs each side, the floor of
     # any burst on these cores (the page is closed again and not counted among the N).
     before = cpu()
     result.alone = alone = await join_one(browser, room, args.n, 0, args.page_timeout)
+    await browser_quiet(cpu)
     result.alone_cpu = spent(before, cpu())
     if alone.page is not None:
         await alone.page.context.close()
@@ -707,17 +721,6 @@ async def measure_room(browser, room: Room, args, rng: random.Random, result: Re
     if result.memory["unmatched"]:
         print(f"  note: {result.memory['unmatched']} participant kernels not found among the "
               "server's processes", flush=True)
-
-
-def chromium_env() -> dict[str, str]:
-    """Chromium's environment. Its singleton socket goes in a folder of the temporary folder,
-    and a Unix socket's path holds at most 107 bytes: a deeper TMPDIR (a test worker's) gives
-    way to /tmp, or Chromium ends at start."""
-    env = dict(os.environ)
-    socket = os.path.join(tempfile.gettempdir(), "org.chromium.Chromium.XXXXXX", "SingletonSocket")
-    if len(socket.encode()) > SOCKET_PATH_MAX and os.path.isdir("/tmp"):
-        env["TMPDIR"] = "/tmp"
-    return env
 
 
 async def run_rooms(rooms: list[tuple[Room, Result]], args) -> None:

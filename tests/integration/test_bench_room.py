@@ -6,17 +6,16 @@ reported every metric for both servers.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.support.benchrun import run_bench
+from tests.support.browser import CHROMIUM
 
 pytestmark = [pytest.mark.integration, pytest.mark.ui]
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_room.py"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 #: metric -> (unit, target)
 METRICS = {

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, chromium_env
 from tests.support.server import VoilaServer
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 pytestmark = pytest.mark.ui
@@ -33,9 +32,8 @@ def playwright_browser():
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync",
-                  "--disable-quic"],
+            args=CHROMIUM_ARGS,
+            env=chromium_env(),
         )
         yield browser
         browser.close()
