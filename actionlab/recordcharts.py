@@ -3,7 +3,7 @@
 Whole programme: every action against its due date and each group's share of actions done,
 meeting by meeting. One group, or a case write-up: the same for that group. Minutes of a
 meeting: the votes on each canvas the meeting worked on, per group, and the share of actions
-done. Facilitator side only (pandas and matplotlib).
+done up to that meeting. Facilitator side only (pandas and matplotlib).
 """
 
 from __future__ import annotations
@@ -73,7 +73,9 @@ def record_charts(store, library, voting, ws, record: WorkshopRecord, *,
         out.append(ChartRecord("timeline", title,
                                _cached("timeline", timeline, trackcharts.timeline_chart,
                                        ws.lang, title=title)))
-    if record.scope.kind != "case" and len(trend):
+    if meeting is not None:  # the minutes of a meeting: the trend up to that meeting
+        trend = trend[trend["meeting_number"] <= meeting.number]
+    if record.scope.kind != "case" and trend["actions"].gt(0).any():
         title = _("Share of actions done, meeting by meeting")
         out.append(ChartRecord("trend", title, _cached("trend", trend, trackcharts.trend_chart,
                                                        ws.lang, title=title)))

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from ..groupname import own_name
 from ..i18n import translator
 from ..record import (
     CanvasRecord,
@@ -138,6 +139,12 @@ class _Builder:
             footer=self._("Exported from actionlab at {time}, revision {revision}.",
                           time=format_datetime(record.exported_at), revision=record.revision))
 
+    def group_title(self, group) -> str:
+        """"Group 2: Applying online"; "Group 2" alone for a group whose name is its number."""
+        label = self._("Group {number}", number=group.number)
+        rest = own_name(group.number, group.name)
+        return label + self.colon + clean(rest) if rest else label
+
     def build(self) -> Document:
         r, _ = self.r, self._
         self.header()
@@ -202,12 +209,14 @@ class _Builder:
         _ = self._
         if not self.r.groups:
             self.doc.add(Para(_("(no groups yet)"), "muted"))
+        if self.r.minutes is not None and not any(g.canvases for g in self.r.groups):
+            return  # a meeting without canvas work (a kick-off, say): no empty group headings
         for group in self.r.groups:
             self.group(group)
 
     def group(self, group: GroupRecord) -> None:
         _, d = self._, self.doc
-        d.add(Heading(1, _("Group {number}", number=group.number) + self.colon + clean(group.name)))
+        d.add(Heading(1, self.group_title(group)))
         if self.r.minutes is None:
             d.add(Heading(2, _("Members")))
             if group.members:
@@ -217,8 +226,9 @@ class _Builder:
                     (3, 3, 5, 3)))
             else:
                 d.add(Para(_("(no members yet)"), "muted"))
-        if not group.canvases and self.r.minutes is None:
-            d.add(Para(_("(no canvases yet)"), "muted"))
+        if not group.canvases:
+            d.add(Para(_("(no canvases yet)") if self.r.minutes is None
+                       else _("(no canvas work at this meeting)"), "muted"))
         for canvas in group.canvases:
             self.canvas(canvas)
 
@@ -281,7 +291,7 @@ class _Builder:
             return
         d.add(Heading(1, _("Speaking time")))
         for g in self.r.airtime:
-            d.add(Heading(2, _("Group {number}", number=g.number) + self.colon + clean(g.name)),
+            d.add(Heading(2, self.group_title(g)),
                   Table((_("Name"), _("Turns"), _("Skipped"), _("Time spoken"),
                          *(clean(t) for t in g.meetings)),
                         tuple((clean(row.name), str(row.turns), str(row.skipped), row.spoken,
@@ -366,7 +376,7 @@ class _Builder:
             return
         d.add(Heading(1, _("Decisions")))
         for g in self.r.decisions:
-            d.add(Heading(2, _("Group {number}", number=g.number) + self.colon + clean(g.name)))
+            d.add(Heading(2, self.group_title(g)))
             for x in g.decisions:
                 head = " · ".join(p for p in (x.outcome, x.meeting, format_datetime(x.at)) if p)
                 d.add(Para(head, "strong"), Facts((
@@ -380,7 +390,7 @@ class _Builder:
             return
         d.add(Heading(1, _("Traceability")))
         for g in self.r.trace:
-            d.add(Heading(2, _("Group {number}", number=g.number) + self.colon + clean(g.name)),
+            d.add(Heading(2, self.group_title(g)),
                   Bullets(tuple((line.level, clean(line.label)
                                  + (self.colon + clean(line.text) if line.text else "")
                                  + (" " + AGREED_MARK if line.decided else "")
@@ -390,7 +400,7 @@ class _Builder:
     # -- the case write-up (stage 6) ---------------------------------------------------------------
     def case(self, c: CaseRecord) -> None:
         _, d = self._, self.doc
-        d.add(Heading(1, _("Group {number}", number=c.number) + self.colon + clean(c.name)))
+        d.add(Heading(1, self.group_title(c)))
         if c.members:
             d.add(Para(_("Members") + self.colon + "、".join(clean(m) for m in c.members)
                        if self.r.lang == "zh" else

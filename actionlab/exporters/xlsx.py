@@ -58,6 +58,7 @@ from openpyxl.writer.excel import ExcelWriter
 from ..db.models import utcnow
 from ..errors import InvalidInput
 from ..frames import CANVAS_TABLES, TABLES, workshop_frames
+from ..groupname import own_name
 from ..i18n import N_, Translator, normalize_lang, translator
 from ..library import Library, default_library
 from ..store import Store
@@ -596,7 +597,9 @@ def _scope_label(frames: dict[str, pd.DataFrame], group: int | None, meeting: in
     if group is not None:
         groups = frames["groups"]
         name = groups.loc[groups["number"] == group, "group"]
-        parts.append(_("Group {n}: {name}", n=group, name=str(name.iloc[0]) if len(name) else ""))
+        own = own_name(group, str(name.iloc[0]) if len(name) else "")
+        parts.append(_("Group {n}: {name}", n=group, name=own) if own
+                     else _("Group {number}", number=group))
     if meeting is not None:
         meetings = frames["meetings"]
         name = meetings.loc[meetings["number"] == meeting, "title"]

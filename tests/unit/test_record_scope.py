@@ -3,6 +3,8 @@ template overrides and file names. Built from the demo workshop (no charts: fast
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from actionlab.demo import create_demo
@@ -209,3 +211,48 @@ def test_an_organisation_can_override_a_template(demo, tmp_path):
         assert html.startswith("<!DOCTYPE html>")
     finally:
         wb.records.settings = Settings(db_url="sqlite://")
+
+
+def test_group_headings_do_not_say_the_number_twice(demo):
+    wb, ws = demo
+    record = wb.records.build(ws.code)
+    first, second = record.groups[:2]
+    assert first.name.startswith("Group 1 · ")  # the demo names its groups "Group N · theme"
+    renamed = replace(record, groups=[first, replace(second, name="Group 2"), *record.groups[2:]])
+    headings = [b.text for b in build_document(renamed).blocks
+                if isinstance(b, Heading) and b.level == 1]
+    assert f"Group 1: {first.name.split(' · ', 1)[1]}" in headings
+    assert "Group 2" in headings  # a group still called by its number
+    assert not [h for h in headings if h.startswith("Group 1: Group") or h.startswith("Group 2:")]
+
+
+def test_minutes_without_canvas_work_have_no_empty_group_headings(demo):
+    wb, ws = demo
+    kickoff = build_document(wb.records.build(ws.code, Scope("meeting", meeting=1)))
+    assert not [b for b in kickoff.blocks if isinstance(b, Heading) and b.text.startswith("Group")]
+    record = wb.records.build(ws.code, Scope("meeting", meeting=7))
+    assert all(g.canvases for g in record.groups)
+    idle = replace(record.groups[1], canvases=[])
+    doc = build_document(replace(record, groups=[record.groups[0], idle, *record.groups[2:]]))
+    at = next(i for i, b in enumerate(doc.blocks)
+              if isinstance(b, Heading) and b.text.startswith("Group 2"))
+    assert isinstance(doc.blocks[at + 1], Para)
+    assert doc.blocks[at + 1].text == "(no canvas work at this meeting)"
+
+
+def test_minutes_chart_the_actions_up_to_that_meeting(demo, monkeypatch):
+    from actionlab import trackcharts
+
+    drawn = []
+    real = trackcharts.trend_chart
+    monkeypatch.setattr(trackcharts, "trend_chart",
+                        lambda trend, *a, **k: drawn.append(trend) or real(trend, *a, **k))
+    wb, ws = demo
+    kickoff = wb.records.build(ws.code, Scope("meeting", meeting=1), charts=True)
+    assert "trend" not in [c.key for c in kickoff.charts]  # no actions yet at the kick-off
+    third = wb.records.build(ws.code, Scope("meeting", meeting=3), charts=True)
+    assert "trend" in [c.key for c in third.charts]
+    assert set(drawn[-1]["meeting_number"]) == {1, 2, 3}
+    whole = wb.records.build(ws.code, charts=True)
+    assert "trend" in [c.key for c in whole.charts]
+    assert max(drawn[-1]["meeting_number"]) > 3  # the whole programme: every meeting held
