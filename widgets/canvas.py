@@ -531,7 +531,7 @@ class ColumnView:
         warning = self.board.workbook.canvas.count_warning(data.cards, self.column)
         if warning is not None:
             low, high = warning
-            expected = (_("Expected {n} card(s)", n=low) if low == high
+            expected = (_("Cards expected: {n}", n=low) if low == high
                         else _("Expected {low} to {high} cards", low=low, high=high))
             count += f' <span class="wb-column-warning">⚠ {esc(expected)}</span>'
 
