@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ..groupname import own_name
 from ..i18n import Translator, normalize_lang, translator
 from ..paths import EXPORT_TEMPLATES_DIR
 from ..record import Scope, WorkshopRecord
@@ -68,8 +69,9 @@ def make_environment(
     """A Jinja environment over ``templates/export`` for one record language.
 
     Undefined names fail loudly, block tags leave no blank lines, the translator is the
-    global ``_`` (``{{ _("Members") }}``), and the ``datetime`` / ``isodatetime`` filters
-    format dates. ``autoescape`` is for HTML-like formats; ``filters`` adds format-specific
+    global ``_`` (``{{ _("Members") }}``), the ``datetime`` / ``isodatetime`` filters
+    format dates, and ``{{ group.name|own_name(group.number) }}`` is a group's name without
+    its number said again. ``autoescape`` is for HTML-like formats; ``filters`` adds format-specific
     ones (``md_escape`` …). A template in the ``templates`` folder (an organisation's
     override, see docs/records.md) is used before the workbook's own of the same name.
     """
@@ -85,6 +87,7 @@ def make_environment(
     env.filters["datetime"] = format_datetime
     env.filters["isodatetime"] = iso_datetime
     env.filters["png_uri"] = data_uri
+    env.filters["own_name"] = lambda name, number: own_name(number, name)
     if filters:
         env.filters.update(filters)
     env.globals["_"] = _

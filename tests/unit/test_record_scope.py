@@ -224,12 +224,24 @@ def test_group_headings_do_not_say_the_number_twice(demo):
     assert f"Group 1: {first.name.split(' · ', 1)[1]}" in headings
     assert "Group 2" in headings  # a group still called by its number
     assert not [h for h in headings if h.startswith("Group 1: Group") or h.startswith("Group 2:")]
+    theme = first.name.split(" · ", 1)[1]
+    md = get_exporter("md").render(renamed)
+    lines = md.splitlines()
+    assert f"## Group 1: {md_escape(theme)}" in lines and "## Group 2" in lines
+    assert not [line for line in lines if line.startswith("## Group 2:")]
+    html = get_exporter("html").render(renamed)
+    assert (f'<span class="wb-record-group-number">Group 1</span> '
+            f'<span class="wb-record-group-name">{theme}</span></h2>') in html
+    assert '<span class="wb-record-group-number">Group 2</span></h2>' in html
 
 
 def test_minutes_without_canvas_work_have_no_empty_group_headings(demo):
     wb, ws = demo
-    kickoff = build_document(wb.records.build(ws.code, Scope("meeting", meeting=1)))
+    kickoff_record = wb.records.build(ws.code, Scope("meeting", meeting=1))
+    kickoff = build_document(kickoff_record)
     assert not [b for b in kickoff.blocks if isinstance(b, Heading) and b.text.startswith("Group")]
+    assert "\n## Group" not in get_exporter("md").render(kickoff_record)
+    assert "<section class=\"wb-record-group\"" not in get_exporter("html").render(kickoff_record)
     record = wb.records.build(ws.code, Scope("meeting", meeting=7))
     assert all(g.canvases for g in record.groups)
     idle = replace(record.groups[1], canvases=[])
@@ -238,6 +250,11 @@ def test_minutes_without_canvas_work_have_no_empty_group_headings(demo):
               if isinstance(b, Heading) and b.text.startswith("Group 2"))
     assert isinstance(doc.blocks[at + 1], Para)
     assert doc.blocks[at + 1].text == "(no canvas work at this meeting)"
+    one_idle = replace(record, groups=[record.groups[0], idle, *record.groups[2:]])
+    md = get_exporter("md").render(one_idle)
+    assert "*(no canvas work at this meeting)*" in md and "### Members" not in md
+    html = get_exporter("html").render(one_idle)
+    assert "(no canvas work at this meeting)" in html and "<table class=\"wb-record-members\"" not in html
 
 
 def test_minutes_chart_the_actions_up_to_that_meeting(demo, monkeypatch):
