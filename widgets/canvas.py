@@ -281,8 +281,7 @@ class CardView:
             parts.append(f'<div class="wb-card-fields">{"".join(items)}</div>')
         missing = board.workbook.canvas.missing_fields(card, col)
         if missing:
-            names_missing = "、".join(f.title(lang) for f in missing) if lang == "zh" else \
-                ", ".join(f.title(lang) for f in missing)
+            names_missing = _(", ").join(f.title(lang) for f in missing)
             parts.append(f'<div class="wb-card-incomplete">{esc(_("Incomplete: {fields}", fields=names_missing))}</div>')
         if card.parent_id:
             parent = data.by_id.get(card.parent_id)
@@ -295,7 +294,7 @@ class CardView:
         n = tally.counts.get(card.id, 0)
         out = f'<span class="wb-vote-count" title="{esc(_("votes"))}">● {n}</span>'
         if not tally.rules.anonymous and n:
-            names = ", ".join(
+            names = _(", ").join(
                 f"{self.board.author_name(mid)}×{k}" if k > 1 else self.board.author_name(mid)
                 for mid, k in tally.voters.get(card.id, {}).items())
             out += f' <span class="wb-vote-names">{esc(names)}</span>'

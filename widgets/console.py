@@ -238,7 +238,7 @@ class ConsolePage:
         _ = self._
         rows = []
         for roster in self.workbook.workshops.roster(self.workshop):
-            names = ", ".join(esc(m.name) for m in roster.members) or f'<span class="wb-empty">{esc(_("nobody yet"))}</span>'
+            names = esc(_(", ")).join(esc(m.name) for m in roster.members) or f'<span class="wb-empty">{esc(_("nobody yet"))}</span>'
             rows.append(
                 f'<tr class="wb-roster-group"><th>{esc(roster.group.name)}</th>'
                 f'<td class="wb-roster-count">{len(roster.members)}</td>'

@@ -91,7 +91,7 @@ class AssessmentGridRow:
         else:
             titles = [self.panel.component_titles[k] for k in row.missing]
             self.total.value = (f'<span class="wb-assess-missing" style="color:#b45309">'
-                                f'{esc(_("Incomplete: {parts}", parts=", ".join(titles)))}</span>')
+                                f'{esc(_("Incomplete: {parts}", parts=_(", ").join(titles)))}</span>')
             self.rank.value = "–"
             self.widget.add_class("wb-assess-incomplete")
 

@@ -141,7 +141,7 @@ class FollowupPanel:
             missing = [m.name for m in members if m.id not in reported]
             rows.append(f'<tr class="wb-followup-group"><th colspan="4">{esc(group.name)} · '
                         f'{esc(_("{n} of {total} have reported", n=len(mine), total=len(members)))}'
-                        + (f' <span class="wb-followup-missing">{esc(_("Not yet: {names}", names=", ".join(missing)))}</span>'
+                        + (f' <span class="wb-followup-missing">{esc(_("Not yet: {names}", names=_(", ").join(missing)))}</span>'
                            if missing else "") + "</th></tr>")
             rows += [f'<tr class="wb-followup-report">{_cell(self.names(r.member_id), "wb-report-name")}'
                      f'{_cell(r.done, "wb-report-done")}{_cell(r.problems, "wb-report-problems")}'

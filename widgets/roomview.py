@@ -220,7 +220,7 @@ class QueueDisplay:
             turn = queue.turn if queue.turn.active else Countdown(queue.seconds, False, None,
                                                                   float(queue.seconds))
             name = self.names(queue.current) or "?"
-            nxt = ", ".join(esc(self.names(m) or "?") for m in queue.upcoming) or esc(_("nobody"))
+            nxt = esc(_(", ")).join(esc(self.names(m) or "?") for m in queue.upcoming) or esc(_("nobody"))
             value = (f'<div class="wb-queue-box">'
                      f'<div class="wb-queue-now"><span class="wb-queue-label">{esc(_("Speaking now"))}</span>'
                      f' <span class="wb-queue-speaker">{esc(name)}</span>'

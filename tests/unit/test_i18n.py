@@ -104,3 +104,8 @@ def test_catalog_reader_handles_escapes_continuations_and_skipped_entries(tmp_pa
         encoding="utf-8")
     expected = {'Say "hi"\n': 'Sag "hallo"\n\tnow', "Open": "Offen"}
     assert read_po_messages(po) == expected == babel_messages(po)
+
+
+def test_lists_are_joined_as_each_language_writes_them():
+    assert translator("zh")(", ").join(["林晓岚", "周明远"]) == "林晓岚、周明远"
+    assert translator("en")(", ").join(["Lena", "Marcus"]) == "Lena, Marcus"
