@@ -402,9 +402,7 @@ class _Builder:
         _, d = self._, self.doc
         d.add(Heading(1, self.group_title(c)))
         if c.members:
-            d.add(Para(_("Members") + self.colon + "、".join(clean(m) for m in c.members)
-                       if self.r.lang == "zh" else
-                       _("Members") + self.colon + ", ".join(clean(m) for m in c.members)))
+            d.add(Para(_("Members") + self.colon + _(", ").join(clean(m) for m in c.members)))
 
         def part(title: str, texts) -> None:
             d.add(Heading(2, title))

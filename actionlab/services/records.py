@@ -144,7 +144,7 @@ class RecordService:
         if col.score is not None:
             summary = ctx["summaries"].get(col.key, {}).get(card.id)
             if summary is not None and summary.total is not None:
-                means = ", ".join(f"{c.title(lang)} {summary.means[c.key]:.1f}"
+                means = _(", ").join(f"{c.title(lang)} {summary.means[c.key]:.1f}"
                                   for c in col.score.criteria if c.key in summary.means)
                 out.append((_("Score"), _("{total} ({n} scored: {means})", total=f"{summary.total:.2f}",
                                           n=summary.raters, means=means)))

@@ -40,7 +40,10 @@ class Check:
     params: dict
 
     def translated(self, _) -> str:
-        return _(self.message_id, **self.params)
+        """The message in ``_``'s language; a list among the params (names) is joined as that
+        language writes lists."""
+        return _(self.message_id, **{k: _(", ").join(v) if isinstance(v, list | tuple) else v
+                                     for k, v in self.params.items()})
 
 
 class TeamsService:
@@ -122,10 +125,10 @@ class TeamsService:
                 out.append(Check(N_("{group} has no group leader yet."), {"group": group.name}))
         unplaced = [m.name for m in members if m.group_id is None]
         if unplaced:
-            out.append(Check(N_("Not in a group yet: {names}"), {"names": ", ".join(unplaced)}))
+            out.append(Check(N_("Not in a group yet: {names}"), {"names": unplaced}))
         no_task = [m.name for m in members if m.group_id is not None and not m.subtask]
         if no_task:
-            out.append(Check(N_("No sub-task yet: {names}"), {"names": ", ".join(no_task)}))
+            out.append(Check(N_("No sub-task yet: {names}"), {"names": no_task}))
         return out
 
     def without_subtask(self, workshop: Workshop) -> list[Member]:

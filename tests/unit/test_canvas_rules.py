@@ -267,7 +267,9 @@ def test_team_checks_warn_but_never_block(wb, room):
     texts = [c.translated(_) for c in wb.teams.checks(ws)]
     assert "Group 1 has 3 members; a group works best with 4 to 8." in texts
     assert "Group 1 has no group leader yet." in texts
-    assert any(t.startswith("No sub-task yet: Ann") for t in texts)
+    assert any(t.startswith("No sub-task yet: Ann, Ben") for t in texts)
+    zh = __import__("actionlab.i18n", fromlist=["translator"]).translator("zh")
+    assert any("：Ann、Ben、Cy" in c.translated(zh) for c in wb.teams.checks(ws))
     wb.teams.set_role(ws, people["Ann"].id, "group_leader")
     for name in ("Ann", "Ben", "Cy"):
         wb.teams.set_subtask("facilitator", ws, people[name].id, f"{name}'s part")
