@@ -10,6 +10,7 @@ import pytest
 
 from actionlab.i18n import (
     LANGS,
+    LOCALE_DIR,
     Translator,
     catalog,
     normalize_lang,
@@ -109,3 +110,17 @@ def test_catalog_reader_handles_escapes_continuations_and_skipped_entries(tmp_pa
 def test_lists_are_joined_as_each_language_writes_them():
     assert translator("zh")(", ").join(["林晓岚", "周明远"]) == "林晓岚、周明远"
     assert translator("en")(", ").join(["Lena", "Marcus"]) == "Lena, Marcus"
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_a_message_has_one_translation_across_the_catalog_files(lang):
+    """The files of a language are merged into one catalog: a message translated two ways
+    would show whichever file comes last, here and there."""
+    seen: dict[str, tuple[str, str]] = {}
+    conflicts = []
+    for po in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
+        for key, text in read_po_messages(po).items():
+            first = seen.setdefault(key, (po.name, text))
+            if first[1] != text:
+                conflicts.append(f"{key!r}: {first} / {(po.name, text)}")
+    assert not conflicts, "\n".join(conflicts)
