@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -383,6 +384,16 @@ class RoomPageHandler(TornadoVoilaHandler):
         self.finish(room_full_page(lang, self.request.path + (f"?{query}" if query else "")))
 
 
+class QuietTrust(logging.Filter):
+    """Drops Jupyter's "Notebook … is not trusted", logged each time a page's notebook is read
+    (every kernel of the pool): trust decides whether a notebook's saved outputs are shown in
+    JupyterLab, and the workbook's notebooks are saved without outputs and run anyway. Forty
+    such warnings in the facilitator's terminal only alarm."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != "Notebook %s is not trusted"
+
+
 class RoomVoila(Voila):
     """Voila with :class:`RoomPageHandler` serving the pages, and responses compressed.
 
@@ -393,6 +404,7 @@ class RoomVoila(Voila):
 
     def listen(self):
         self.app.add_transform(CachedGZip)  # the application is built: before it serves
+        self.log.addFilter(QuietTrust())
         super().listen()
 
     def init_handlers(self):

@@ -68,6 +68,7 @@ def test_people_get_preheated_kernels_and_their_own_pages(pages, room):
     ann = join(pages, room, code, 0, "Ann")
     kernel = ann.evaluate(KERNEL_OF_PAGE)
     assert kernel in preheated_ids(room)  # a kernel started before Ann came
+    assert "participant.ipynb" in room.log() and "not trusted" not in room.log()
     ann.locator(".wb-column-symptoms .wb-add-text textarea").fill("queue at the door")
     ann.locator(".wb-column-symptoms .wb-add-button").click()
     expect(ann.locator(".wb-column-symptoms .wb-card-text").first).to_have_text("queue at the door")
