@@ -50,6 +50,8 @@ def shared(kind: type[w.Widget], **settings) -> w.Widget:
 
 
 def _refuse_change(change) -> None:
+    if change["name"] == "comm":  # closed (the kernel is ending): not a change of its look
+        return
     raise RuntimeError(f"{type(change['owner']).__name__}.{change['name']} is shared by many "
                        "widgets and must not change: give this widget a layout of its own")
 

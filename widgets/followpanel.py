@@ -8,6 +8,7 @@ import ipywidgets as w
 from actionlab.services import Workbook
 from actionlab.services.decisions import OUTCOMES
 from actionlab.services.live import ChangeBatch
+from actionlab.services.reflection import same_together
 
 from .cardform import _set_options
 from .common import MessageLine, button, esc, guarded, html_box, local_time, wb_classes
@@ -155,8 +156,11 @@ class FollowupPanel:
         lines = [f'<div class="wb-review-overall">{esc(_("Reviews: {n} · meeting {q} / 5 · own part {o} / 5", n=summary.count, q=summary.quality, o=summary.own_part))}</div>']
         for group_id, (n, q, o) in summary.by_group.items():
             name = self.group_names.get(group_id, "—")
-            lines.append(f'<div class="wb-review-group">{esc(name)}: {esc(_("Reviews: {n}", n=n))} · {q} / {o}</div>')
-        ideas = "".join(f"<li>{esc(text)}</li>" for _m, text in summary.improvements)
+            scores = _("Reviews: {n} · meeting {q} / 5 · own part {o} / 5", n=n, q=q, o=o)
+            lines.append(f'<div class="wb-review-group">{esc(_("{name}: {done}", name=name, done=scores))}</div>')
+        ideas = "".join(
+            f"<li>{esc(text)}" + (f' <span class="wb-review-idea-count">×{count}</span>' if count > 1 else "")
+            + "</li>" for text, count in same_together(t for _m, t in summary.improvements))
         lines.append(f'<div class="wb-label">{esc(_("Improvements suggested"))}</div><ul class="wb-review-ideas">{ideas}</ul>')
         self.reviews.value = "".join(lines)
 

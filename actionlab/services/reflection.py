@@ -36,6 +36,27 @@ class ReflectionSummary:
     improvements: list[tuple[int, str]] = field(default_factory=list)  # (member id, text)
 
 
+_TRAILING = "。.!！;；,，、 "
+
+
+def same_together(texts) -> list[tuple[str, int]]:
+    """Suggestions said in the same words, once each with how many gave them: most often
+    given first, then in the order they came. Case, runs of spaces and the closing
+    punctuation do not make two suggestions different; the first wording is kept."""
+    counts: dict[str, list] = {}
+    for text in texts:
+        shown = " ".join(str(text).split())
+        key = shown.rstrip(_TRAILING).casefold()
+        if not key:
+            continue
+        if key in counts:
+            counts[key][1] += 1
+        else:
+            counts[key] = [shown, 1]
+    ranked = sorted(enumerate(counts.values()), key=lambda item: (-item[1][1], item[0]))
+    return [(shown, n) for _i, (shown, n) in ranked]
+
+
 def summarise(reflections: list[Reflection]) -> ReflectionSummary:
     out = ReflectionSummary(count=len(reflections))
     if not reflections:

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 
 from actionlab.errors import InvalidInput
+from actionlab.i18n import translator
 from actionlab.services.canvas import Author
-from actionlab.services.reflection import summarise
+from actionlab.services.reflection import same_together, summarise
 from actionlab.services.roomstate import room_state
 
 
@@ -172,3 +173,29 @@ def test_the_rules_come_down_when_the_room_moves_past_the_rules_step(wb, prog):
     ws = wb.room.show_rules(ws, True)  # the facilitator may still put them up by hand
     assert room_state(ws).rules
     assert room_state(wb.room.go(ws, 0)).rules  # back at the rules step: up again
+
+
+def test_the_same_suggestion_is_shown_once_with_how_many_gave_it(wb, prog):
+    assert same_together(["Start on time", "shorter reports", "Start on time.", "start  on TIME",
+                          "Shorter reports", "  ", "准时开始", "准时开始。"]) == [
+        ("Start on time", 3), ("shorter reports", 2), ("准时开始", 2)]
+    assert same_together([]) == []
+
+    from widgets.followpanel import FollowupPanel
+    from widgets.roomwatch import RoomWatch
+
+    ws, (g1, _g2), (ann, ben, cy), _ = prog
+    meeting = wb.meetings.add(ws, kind="group_followup")
+    ws = wb.meetings.start(ws, meeting.id)
+    for member, idea in ((ann, "Start on time"), (ben, "Fewer <b>slides</b>"), (cy, "start on time")):
+        wb.reflection.reflect(ws, member, quality=4, own_part=3, improvement=idea)
+    names = {m.id: m.name for m in (ann, ben, cy)}
+    panel = FollowupPanel(wb, RoomWatch(wb, ws), names.get, translator("en"))
+    panel.refresh()
+    panel.meeting.value = meeting.id
+    html = panel.reviews.value
+    ideas = html[html.index('<ul class="wb-review-ideas">'):]
+    assert ideas.count("<li>") == 2
+    assert '<li>Start on time <span class="wb-review-idea-count">×2</span></li>' in ideas
+    assert "<li>Fewer &lt;b&gt;slides&lt;/b&gt;</li>" in ideas
+    assert f'<div class="wb-review-group">{g1.name}: Reviews: 2 · meeting 4' in html

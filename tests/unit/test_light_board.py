@@ -83,6 +83,9 @@ def test_a_shared_layout_refuses_to_change():
     assert shared(w.Layout, width="7.5em") is layout
     with pytest.raises(RuntimeError, match="shared"):
         layout.display = "none"
+    layout.close()  # as when the kernel ends: closing is not a change of its look
+    assert layout.comm is None
+    assert shared(w.Layout, width="7.5em") is not layout  # a closed one is made anew
 
 
 def tree(widget: w.Widget):
