@@ -37,6 +37,7 @@ class LiveLoop:
         self._subscribers: list[Callable[[ChangeBatch], None]] = []
         self._tickers: list[Callable[[], None]] = []
         self._task: asyncio.Task | None = None
+        self._pending: asyncio.Handle | None = None  # start() called before the event loop ran
         self._signal = None
         self._fd: int | None = None
         self._woken: asyncio.Event | None = None
@@ -155,9 +156,22 @@ class LiveLoop:
             self._close_signal()
 
     def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_event_loop().create_task(self._run())
-            self._task.add_done_callback(self._ended)
+        """Run the loop on the running event loop (a page's kernel runs its cells on it). Called
+        outside one (a page built in a test), the loop begins when the event loop next runs,
+        and nothing is made until then."""
+        if (self._task is not None and not self._task.done()) or self._pending is not None:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self._pending = asyncio.get_event_loop().call_soon(self._begin)
+            return
+        self._begin()
+
+    def _begin(self) -> None:
+        self._pending = None
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        self._task.add_done_callback(self._ended)
 
     def _ended(self, task: asyncio.Task) -> None:
         """A loop that died of an unexpected error starts again: a page never freezes quietly."""
@@ -171,6 +185,9 @@ class LiveLoop:
             self.start()
 
     def stop(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
         if self._task is not None:
             self._task.cancel()
             self._task = None

@@ -165,3 +165,50 @@ def test_who_hears_a_notification():
     assert heard("12:3", 12, 3) and heard("12", 12, 3)
     assert not heard("12:4", 12, 3) and not heard("13:3", 13 + 1, 3)
     assert heard("", 12, 3)  # a change of no workshop (rare): everyone asks
+
+
+def test_a_loop_started_before_its_event_loop_runs_begins_with_it_and_leaves_nothing_behind(wb):
+    """A page built where no event loop runs yet (a test, say) starts its live loop: it begins
+    when the event loop runs; stopped before that, not even a coroutine is left unawaited."""
+    import gc
+    import threading
+    import warnings
+
+    ws = wb.workshops.create("Early start", "en", 1)
+    group = wb.workshops.groups(ws)[0]
+    outcome: dict = {}
+
+    def in_a_thread_without_a_running_loop():
+        events = asyncio.new_event_loop()
+        asyncio.set_event_loop(events)
+        try:
+            early = LiveLoop(wb.feed(ws.id), interval=0.05)
+            seen: list[str] = []
+            early.subscribe(lambda batch: seen.extend(c.action for c in batch.changes))
+            early.start()
+            outcome["task_before_running"] = early._task
+            wb.canvas.add_card(FACILITATOR_AUTHOR, ws, group.id, "restructure", "symptoms", "x")
+            events.run_until_complete(until(lambda: seen))
+            outcome["seen"] = list(seen)
+            early.stop()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                never = LiveLoop(wb.feed(ws.id), interval=0.05)
+                never.start()
+                never.stop()
+                events.run_until_complete(asyncio.sleep(0.1))
+                outcome["never_task"] = never._task
+                del never
+                gc.collect()
+            outcome["warnings"] = [str(w.message) for w in caught]
+        finally:
+            events.close()
+            asyncio.set_event_loop(None)
+
+    thread = threading.Thread(target=in_a_thread_without_a_running_loop)
+    thread.start()
+    thread.join(60)
+    assert outcome["task_before_running"] is None
+    assert outcome["seen"] == ["card.add"]
+    assert outcome["never_task"] is None
+    assert not [m for m in outcome["warnings"] if "never awaited" in m]
