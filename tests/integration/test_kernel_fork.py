@@ -91,7 +91,12 @@ def test_a_forked_kernel_is_interrupted_killed_and_shut_down_like_any(kernels):
     reply = client.get_shell_msg(timeout=30)
     assert reply["content"]["status"] == "error"
     assert reply["content"]["ename"] == "KeyboardInterrupt"
-    assert run(client, "print('still here')") == ("ok", "still here\n")
+    # ipykernel aborts the requests that reach it while it is still clearing up after an error
+    # (a loaded machine can send the next one that soon): ask again until one is run
+    answer: list[tuple[str, str]] = []
+    VoilaServer.wait_for(lambda: answer.append(run(client, "print('still here')"))
+                         or answer[-1][0] != "aborted", 30, "the kernel running code again")
+    assert answer[-1] == ("ok", "still here\n")
 
     pid = manager.provisioner.pid
     os.kill(pid, signal.SIGKILL)
